@@ -1,0 +1,27 @@
+#ifndef SCIM_AUDIT_SERVICE_AUDIT_SERVICE_IMPL_H_
+#define SCIM_AUDIT_SERVICE_AUDIT_SERVICE_IMPL_H_
+
+#include "audit-service/audit_store.h"
+#include "scim/audit/v1/audit.grpc.pb.h"
+
+namespace scim::audit {
+
+// The gRPC face of AuditStore; the store does all checking.
+class AuditServiceImpl final : public pb::AuditService::Service {
+ public:
+  explicit AuditServiceImpl(AuditStore* store) : store_(store) {}
+
+  grpc::Status RecordEvents(grpc::ServerContext* context,
+                            const pb::RecordEventsRequest* request,
+                            pb::RecordEventsResponse* response) override;
+  grpc::Status ListEvents(grpc::ServerContext* context,
+                          const pb::ListEventsRequest* request,
+                          pb::ListEventsResponse* response) override;
+
+ private:
+  AuditStore* store_;
+};
+
+}  // namespace scim::audit
+
+#endif  // SCIM_AUDIT_SERVICE_AUDIT_SERVICE_IMPL_H_

@@ -1,0 +1,45 @@
+// audit-service: the append-only trail of provisioning events.
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "audit-service/audit_service_impl.h"
+#include "audit-service/audit_store.h"
+#include "common/config.h"
+#include "common/grpc_server.h"
+#include "common/shutdown.h"
+
+int main(int argc, char** argv) {
+  scim::BlockShutdownSignals();
+  scim::Config config(argc, argv);
+  std::string data_dir = config.Get("data_dir", "SCIM_DATA_DIR", "./data");
+  std::string host = config.Get("listen_host", "SCIM_LISTEN_HOST", "127.0.0.1");
+  int port = config.GetInt("port", "SCIM_AUDIT_PORT", 50053);
+  config.Print("audit-service");
+
+  std::string path = data_dir + "/audit";
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) {
+    std::cerr << "audit-service: cannot create " << path << ": " << ec.message()
+              << std::endl;
+    return 1;
+  }
+  // Declared before the server so it is destroyed (and RocksDB flushed) only
+  // after the server has stopped serving calls that use it.
+  auto store = scim::audit::AuditStore::Open(path);
+  if (!store.ok()) {
+    std::cerr << "audit-service: " << store.status().message() << std::endl;
+    return 1;
+  }
+  scim::audit::AuditServiceImpl service(store->get());
+  auto server =
+      scim::GrpcServer::Start(host + ":" + std::to_string(port), {&service});
+  if (!server.ok()) {
+    std::cerr << "audit-service: " << server.status().message() << std::endl;
+    return 1;
+  }
+  return scim::ServeUntilSignal("audit-service", **server,
+                                std::chrono::seconds(10));
+}

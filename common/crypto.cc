@@ -1,0 +1,79 @@
+#include "common/crypto.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <stdexcept>
+#include <vector>
+
+namespace scim {
+namespace {
+
+std::vector<unsigned char> RandomBytes(size_t n) {
+  std::vector<unsigned char> buf(n);
+  if (RAND_bytes(buf.data(), static_cast<int>(n)) != 1) {
+    throw std::runtime_error("RAND_bytes failed");
+  }
+  return buf;
+}
+
+std::string Hex(const unsigned char* data, size_t n) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(n * 2, '0');
+  for (size_t i = 0; i < n; ++i) {
+    out[2 * i] = kDigits[data[i] >> 4];
+    out[2 * i + 1] = kDigits[data[i] & 0xf];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string RandomHex(size_t n) {
+  auto bytes = RandomBytes(n);
+  return Hex(bytes.data(), n);
+}
+
+std::string NewTokenSecret() {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  auto bytes = RandomBytes(32);
+  std::string out = "scim_";
+  // 6 bits per character; 43 characters carry the 256 bits.
+  unsigned bits = 0;
+  int nbits = 0;
+  for (unsigned char b : bytes) {
+    bits = (bits << 8) | b;
+    nbits += 8;
+    while (nbits >= 6) {
+      out.push_back(kAlphabet[(bits >> (nbits - 6)) & 63]);
+      nbits -= 6;
+    }
+  }
+  if (nbits > 0) out.push_back(kAlphabet[(bits << (6 - nbits)) & 63]);
+  return out;
+}
+
+std::string NewUuid() {
+  auto b = RandomBytes(16);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  std::string hex = Hex(b.data(), b.size());
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) +
+         "-" + hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+         digest);
+  return Hex(digest, sizeof(digest));
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace scim

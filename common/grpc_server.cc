@@ -1,0 +1,48 @@
+#include "common/grpc_server.h"
+
+#include <grpcpp/ext/health_check_service_server_builder_option.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <iostream>
+
+#include "absl/status/status.h"
+#include "common/shutdown.h"
+
+namespace scim {
+
+absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
+    const std::string& address, const std::vector<grpc::Service*>& services) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
+  // Without this a second server silently shares the port instead of failing.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
+  for (grpc::Service* s : services) builder.RegisterService(s);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    return absl::UnavailableError("cannot listen on " + address +
+                                  " (port in use?)");
+  }
+  server->GetHealthCheckService()->SetServingStatus(true);
+  return std::unique_ptr<GrpcServer>(new GrpcServer(std::move(server), port));
+}
+
+void GrpcServer::Shutdown(std::chrono::milliseconds grace) {
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  server_->Shutdown(std::chrono::system_clock::now() + grace);
+  server_->Wait();
+}
+
+int ServeUntilSignal(const std::string& name, GrpcServer& server,
+                     std::chrono::milliseconds grace) {
+  std::cerr << name << " listening on port " << server.port() << std::endl;
+  int sig = WaitForShutdownSignal();
+  std::cerr << name << " received signal " << sig << ", shutting down"
+            << std::endl;
+  server.Shutdown(grace);
+  return 0;
+}
+
+}  // namespace scim

@@ -1,0 +1,58 @@
+#ifndef SCIM_COMMON_ROCKS_DB_H_
+#define SCIM_COMMON_ROCKS_DB_H_
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace scim {
+
+// One service's RocksDB with its column families, opened (and created) at
+// `path`. Closing flushes the memtables.
+class RocksDb {
+ public:
+  static absl::StatusOr<std::unique_ptr<RocksDb>> Open(
+      const std::string& path, const std::vector<std::string>& families);
+  ~RocksDb();
+  RocksDb(const RocksDb&) = delete;
+  RocksDb& operator=(const RocksDb&) = delete;
+
+  rocksdb::DB* db() const { return db_; }
+  // The handle of the family at `index` in the list given to Open.
+  rocksdb::ColumnFamilyHandle* family(size_t index) const {
+    return handles_[index + 1];
+  }
+
+  // Applies the batch atomically, through the write-ahead log.
+  absl::Status Write(rocksdb::WriteBatch* batch);
+  // NotFound when absent.
+  absl::Status Get(size_t family, std::string_view key, std::string* value);
+
+ private:
+  RocksDb() = default;
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+absl::Status FromRocks(const rocksdb::Status& status);
+
+// Joins key parts with NUL, which no stored name may contain, so that a
+// prefix of parts never matches a longer part ("a" vs "a/b").
+std::string Key(std::initializer_list<std::string_view> parts);
+// Key(parts) followed by the separator: the prefix of every longer key.
+std::string KeyPrefix(std::initializer_list<std::string_view> parts);
+
+// Fixed-width, order-preserving encoding of a counter for use in keys.
+std::string OrderedNumber(uint64_t n);
+
+}  // namespace scim
+
+#endif  // SCIM_COMMON_ROCKS_DB_H_

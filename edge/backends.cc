@@ -1,0 +1,80 @@
+#include "edge/backends.h"
+
+#include "common/status_map.h"
+#include "common/time_util.h"
+
+namespace scim::edge {
+namespace {
+
+std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
+  grpc::ChannelArguments args;
+  // Come back quickly after a service restart instead of waiting out the
+  // default exponential backoff (up to two minutes).
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
+                                   args);
+}
+
+}  // namespace
+
+Backends::Backends(const std::string& identity, const std::string& roles,
+                   const std::string& audit,
+                   std::chrono::milliseconds deadline)
+    : deadline_(deadline),
+      identity_channel_(Connect(identity)),
+      roles_channel_(Connect(roles)),
+      audit_channel_(Connect(audit)),
+      identity_(scim::identity::v1::IdentityService::NewStub(identity_channel_)),
+      tenants_(scim::identity::v1::TenantService::NewStub(identity_channel_)),
+      roles_(scim::role::v1::RoleService::NewStub(roles_channel_)),
+      audit_(scim::audit::v1::AuditService::NewStub(audit_channel_)) {}
+
+void Backends::Prepare(grpc::ClientContext* context,
+                       const CallerInfo& caller) const {
+  context->set_deadline(DeadlineAfter(deadline_));
+  if (!caller.request_id.empty()) {
+    context->AddMetadata("x-request-id", caller.request_id);
+  }
+  if (!caller.actor.empty()) context->AddMetadata("x-actor", caller.actor);
+  if (!caller.client_address.empty()) {
+    context->AddMetadata("x-client-address", caller.client_address);
+  }
+}
+
+absl::Status Backends::Convert(const grpc::ClientContext& context,
+                               const grpc::Status& status) {
+  absl::Status s = FromGrpc(context, status);
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return absl::Status(s.code(),
+                        "a backend service is not answering (" +
+                            std::string(s.message()) +
+                            "); retry after a few seconds");
+  }
+  return s;
+}
+
+absl::Status Backends::CheckReady() const {
+  const std::pair<const char*, std::shared_ptr<grpc::Channel>> services[] = {
+      {"identity-service", identity_channel_},
+      {"role-service", roles_channel_},
+      {"audit-service", audit_channel_}};
+  for (const auto& [name, channel] : services) {
+    auto stub = grpc::health::v1::Health::NewStub(channel);
+    grpc::ClientContext context;
+    context.set_deadline(DeadlineAfter(deadline_));
+    grpc::health::v1::HealthCheckRequest request;
+    grpc::health::v1::HealthCheckResponse response;
+    grpc::Status s = stub->Check(&context, request, &response);
+    if (!s.ok() ||
+        response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
+      return absl::UnavailableError(std::string(name) + " is not ready" +
+                                    (s.ok() ? "" : ": " + s.error_message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace scim::edge

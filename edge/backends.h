@@ -1,0 +1,75 @@
+#ifndef SCIM_EDGE_BACKENDS_H_
+#define SCIM_EDGE_BACKENDS_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "scim/audit/v1/audit.grpc.pb.h"
+#include "scim/identity/v1/identity.grpc.pb.h"
+#include "scim/role/v1/role.grpc.pb.h"
+
+namespace scim::edge {
+
+// Who a request comes from, passed to the services as gRPC metadata so their
+// audit events name it.
+struct CallerInfo {
+  std::string request_id;
+  std::string actor;
+  std::string client_address;
+};
+
+// The edge's channels to the three services. Every call carries `deadline`,
+// so a service that is down or stuck turns into UNAVAILABLE or
+// DEADLINE_EXCEEDED (503) instead of a hanging request; channels reconnect
+// by themselves when the service comes back.
+class Backends {
+ public:
+  Backends(const std::string& identity, const std::string& roles,
+           const std::string& audit, std::chrono::milliseconds deadline);
+
+  // Runs `rpc` on a context with the deadline and caller metadata, and
+  // returns the reply or the service's status (scimType included).
+  template <typename Reply, typename Call>
+  absl::StatusOr<Reply> Invoke(const CallerInfo& caller, Call&& rpc) const {
+    grpc::ClientContext context;
+    Prepare(&context, caller);
+    Reply reply;
+    grpc::Status status = rpc(&context, &reply);
+    absl::Status s = Convert(context, status);
+    if (!s.ok()) return s;
+    return reply;
+  }
+
+  scim::identity::v1::IdentityService::Stub& identity() const {
+    return *identity_;
+  }
+  scim::identity::v1::TenantService::Stub& tenants() const { return *tenants_; }
+  scim::role::v1::RoleService::Stub& roles() const { return *roles_; }
+  scim::audit::v1::AuditService::Stub& audit() const { return *audit_; }
+
+  // OK when all three services report SERVING within the deadline;
+  // otherwise names the first that does not.
+  absl::Status CheckReady() const;
+
+ private:
+  void Prepare(grpc::ClientContext* context, const CallerInfo& caller) const;
+  static absl::Status Convert(const grpc::ClientContext& context,
+                              const grpc::Status& status);
+
+  std::chrono::milliseconds deadline_;
+  std::shared_ptr<grpc::Channel> identity_channel_, roles_channel_,
+      audit_channel_;
+  std::unique_ptr<scim::identity::v1::IdentityService::Stub> identity_;
+  std::unique_ptr<scim::identity::v1::TenantService::Stub> tenants_;
+  std::unique_ptr<scim::role::v1::RoleService::Stub> roles_;
+  std::unique_ptr<scim::audit::v1::AuditService::Stub> audit_;
+};
+
+}  // namespace scim::edge
+
+#endif  // SCIM_EDGE_BACKENDS_H_

@@ -1,0 +1,33 @@
+#ifndef SCIM_EDGE_REQUEST_CONTEXT_H_
+#define SCIM_EDGE_REQUEST_CONTEXT_H_
+
+#include <map>
+#include <string>
+
+#include "edge/backends.h"
+#include "scim/identity/v1/identity.pb.h"
+
+namespace scim::edge {
+
+// What the router learned about a request before a resource handler runs.
+struct RequestContext {
+  CallerInfo caller;
+  // The authenticated tenant, policies effective.
+  scim::identity::v1::Tenant tenant;
+  // Absolute URL of the base path the request came in on, without a trailing
+  // slash, e.g. http://127.0.0.1:8080/scim/v2.
+  std::string base_url;
+  // Query parameters, names lower-cased, values decoded.
+  std::map<std::string, std::string> query;
+  // Request headers the handlers need, names lower-cased.
+  std::map<std::string, std::string> headers;
+
+  std::string Policy(const std::string& key) const {
+    auto it = tenant.policies().find(key);
+    return it == tenant.policies().end() ? "" : it->second;
+  }
+};
+
+}  // namespace scim::edge
+
+#endif  // SCIM_EDGE_REQUEST_CONTEXT_H_

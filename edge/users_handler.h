@@ -1,0 +1,45 @@
+#ifndef SCIM_EDGE_USERS_HANDLER_H_
+#define SCIM_EDGE_USERS_HANDLER_H_
+
+#include <cpprest/http_msg.h>
+
+#include <string>
+
+#include "edge/backends.h"
+#include "edge/request_context.h"
+
+namespace scim::edge {
+
+// /Users: create, read, list with filters and paging, replace, delete.
+class UsersHandler {
+ public:
+  explicit UsersHandler(const Backends* backends) : backends_(backends) {}
+
+  // `id` is empty for the collection. `body` is the raw request body.
+  web::http::http_response Handle(const web::http::method& method,
+                                   const std::string& id,
+                                   const std::string& body,
+                                   const RequestContext& ctx) const;
+
+ private:
+  web::http::http_response Create(const std::string& body,
+                                  const RequestContext& ctx) const;
+  web::http::http_response Get(const std::string& id,
+                               const RequestContext& ctx) const;
+  web::http::http_response List(const RequestContext& ctx) const;
+  web::http::http_response Replace(const std::string& id,
+                                   const std::string& body,
+                                   const RequestContext& ctx) const;
+  web::http::http_response Delete(const std::string& id,
+                                  const RequestContext& ctx) const;
+  // 200/201 with the user, its Location and ETag.
+  web::http::http_response UserResponse(web::http::status_code code,
+                                        const scim::identity::v1::User& user,
+                                        const RequestContext& ctx) const;
+
+  const Backends* backends_;
+};
+
+}  // namespace scim::edge
+
+#endif  // SCIM_EDGE_USERS_HANDLER_H_

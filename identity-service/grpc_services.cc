@@ -1,0 +1,200 @@
+#include "identity-service/grpc_services.h"
+
+#include <algorithm>
+
+#include "common/status_map.h"
+
+namespace scim::identity {
+namespace {
+
+// Answers with the value on success, the status (and scimType) otherwise.
+template <typename T, typename Out>
+grpc::Status Reply(grpc::ServerContext* context, absl::StatusOr<T> result,
+                   Out* out) {
+  if (!result.ok()) return ReplyStatus(context, result.status());
+  *out = std::move(*result);
+  return grpc::Status::OK;
+}
+
+absl::Status RequireTenant(const std::string& tenant_id) {
+  if (tenant_id.empty()) {
+    return WithScimType(absl::InvalidArgumentError("tenant_id is required"),
+                        "invalidValue");
+  }
+  return absl::OkStatus();
+}
+
+std::string Metadata(const grpc::ServerContext& context, const char* key) {
+  const auto& md = context.client_metadata();
+  auto it = md.find(key);
+  if (it == md.end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+}  // namespace
+
+Actor ActorFrom(const grpc::ServerContext& context) {
+  Actor a;
+  a.request_id = Metadata(context, "x-request-id");
+  a.actor = Metadata(context, "x-actor");
+  a.client_address = Metadata(context, "x-client-address");
+  if (a.actor.empty()) a.actor = "grpc:" + context.peer();
+  if (a.client_address.empty()) a.client_address = context.peer();
+  return a;
+}
+
+grpc::Status IdentityServiceImpl::CreateUser(
+    grpc::ServerContext* context, const pb::CreateUserRequest* request,
+    pb::User* response) {
+  if (auto s = RequireTenant(request->tenant_id()); !s.ok()) {
+    return ReplyStatus(context, s);
+  }
+  return Reply(context,
+               users_->Create(request->tenant_id(), request->user(),
+                              ActorFrom(*context)),
+               response);
+}
+
+grpc::Status IdentityServiceImpl::GetUser(grpc::ServerContext* context,
+                                          const pb::GetUserRequest* request,
+                                          pb::User* response) {
+  if (auto s = RequireTenant(request->tenant_id()); !s.ok()) {
+    return ReplyStatus(context, s);
+  }
+  return Reply(context, users_->Get(request->tenant_id(), request->id()),
+               response);
+}
+
+grpc::Status IdentityServiceImpl::LookupUser(
+    grpc::ServerContext* context, const pb::LookupUserRequest* request,
+    pb::User* response) {
+  if (auto s = RequireTenant(request->tenant_id()); !s.ok()) {
+    return ReplyStatus(context, s);
+  }
+  const std::string& t = request->tenant_id();
+  switch (request->key_case()) {
+    case pb::LookupUserRequest::kUserName:
+      return Reply(context, users_->FindByUserName(t, request->user_name()),
+                   response);
+    case pb::LookupUserRequest::kExternalId:
+      return Reply(context, users_->FindByExternalId(t, request->external_id()),
+                   response);
+    case pb::LookupUserRequest::kEmail:
+      return Reply(context, users_->FindByEmail(t, request->email()), response);
+    default:
+      return ReplyStatus(context,
+                         absl::InvalidArgumentError(
+                             "give one of user_name, external_id or email"));
+  }
+}
+
+grpc::Status IdentityServiceImpl::ReplaceUser(
+    grpc::ServerContext* context, const pb::ReplaceUserRequest* request,
+    pb::User* response) {
+  if (auto s = RequireTenant(request->tenant_id()); !s.ok()) {
+    return ReplyStatus(context, s);
+  }
+  std::optional<int64_t> version;
+  if (request->has_expected_version()) version = request->expected_version();
+  return Reply(context,
+               users_->Replace(request->tenant_id(), request->user(), version,
+                               ActorFrom(*context)),
+               response);
+}
+
+grpc::Status IdentityServiceImpl::DeleteUser(
+    grpc::ServerContext* context, const pb::DeleteUserRequest* request,
+    pb::DeleteUserResponse*) {
+  if (auto s = RequireTenant(request->tenant_id()); !s.ok()) {
+    return ReplyStatus(context, s);
+  }
+  std::optional<int64_t> version;
+  if (request->has_expected_version()) version = request->expected_version();
+  return ReplyStatus(context, users_->Delete(request->tenant_id(), request->id(),
+                                             version, ActorFrom(*context)));
+}
+
+grpc::Status IdentityServiceImpl::ListUsers(
+    grpc::ServerContext* context, const pb::ListUsersRequest* request,
+    pb::ListUsersResponse* response) {
+  if (auto s = RequireTenant(request->tenant_id()); !s.ok()) {
+    return ReplyStatus(context, s);
+  }
+  int count = request->page().has_count() ? request->page().count() : 100;
+  count = std::clamp(count, 0, 100000);
+  auto page = users_->List(request->tenant_id(),
+                           request->has_filter() ? &request->filter() : nullptr,
+                           request->page().start_index(), count);
+  if (!page.ok()) return ReplyStatus(context, page.status());
+  for (auto& u : page->users) *response->add_users() = std::move(u);
+  response->mutable_page()->set_total_results(page->total_results);
+  response->mutable_page()->set_start_index(page->start_index);
+  response->mutable_page()->set_items_per_page(response->users_size());
+  return grpc::Status::OK;
+}
+
+grpc::Status TenantServiceImpl::CreateTenant(
+    grpc::ServerContext* context, const pb::CreateTenantRequest* request,
+    pb::CreateTenantResponse* response) {
+  return Reply(context, tenants_->Create(request->name(), ActorFrom(*context)),
+               response);
+}
+
+grpc::Status TenantServiceImpl::ListTenants(grpc::ServerContext* context,
+                                            const pb::ListTenantsRequest*,
+                                            pb::ListTenantsResponse* response) {
+  auto tenants = tenants_->List();
+  if (!tenants.ok()) return ReplyStatus(context, tenants.status());
+  for (auto& t : *tenants) *response->add_tenants() = std::move(t);
+  return grpc::Status::OK;
+}
+
+grpc::Status TenantServiceImpl::GetTenant(grpc::ServerContext* context,
+                                          const pb::GetTenantRequest* request,
+                                          pb::Tenant* response) {
+  return Reply(context, tenants_->Find(request->tenant()), response);
+}
+
+grpc::Status TenantServiceImpl::IssueToken(
+    grpc::ServerContext* context, const pb::IssueTokenRequest* request,
+    pb::IssueTokenResponse* response) {
+  return Reply(context,
+               tenants_->IssueToken(request->tenant(), request->revoke_others(),
+                                    "", ActorFrom(*context)),
+               response);
+}
+
+grpc::Status TenantServiceImpl::RevokeToken(
+    grpc::ServerContext* context, const pb::RevokeTokenRequest* request,
+    pb::RevokeTokenResponse*) {
+  return ReplyStatus(context,
+                     tenants_->RevokeToken(request->tenant(),
+                                           request->token_id(),
+                                           ActorFrom(*context)));
+}
+
+grpc::Status TenantServiceImpl::ListTokens(
+    grpc::ServerContext* context, const pb::ListTokensRequest* request,
+    pb::ListTokensResponse* response) {
+  auto tokens = tenants_->ListTokens(request->tenant());
+  if (!tokens.ok()) return ReplyStatus(context, tokens.status());
+  for (auto& t : *tokens) *response->add_tokens() = std::move(t);
+  return grpc::Status::OK;
+}
+
+grpc::Status TenantServiceImpl::SetPolicy(grpc::ServerContext* context,
+                                          const pb::SetPolicyRequest* request,
+                                          pb::Tenant* response) {
+  return Reply(context,
+               tenants_->SetPolicy(request->tenant(), request->key(),
+                                   request->value(), ActorFrom(*context)),
+               response);
+}
+
+grpc::Status TenantServiceImpl::Authenticate(
+    grpc::ServerContext* context, const pb::AuthenticateRequest* request,
+    pb::AuthenticateResponse* response) {
+  return Reply(context, tenants_->Authenticate(request->secret()), response);
+}
+
+}  // namespace scim::identity

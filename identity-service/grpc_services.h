@@ -1,0 +1,76 @@
+#ifndef SCIM_IDENTITY_SERVICE_GRPC_SERVICES_H_
+#define SCIM_IDENTITY_SERVICE_GRPC_SERVICES_H_
+
+#include "identity-service/tenant_store.h"
+#include "identity-service/user_store.h"
+#include "scim/identity/v1/identity.grpc.pb.h"
+
+namespace scim::identity {
+
+// Who is calling, from the metadata the edge (or an internal caller) sends:
+// x-request-id, x-actor, x-client-address.
+Actor ActorFrom(const grpc::ServerContext& context);
+
+class IdentityServiceImpl final : public pb::IdentityService::Service {
+ public:
+  explicit IdentityServiceImpl(UserStore* users) : users_(users) {}
+
+  grpc::Status CreateUser(grpc::ServerContext* context,
+                          const pb::CreateUserRequest* request,
+                          pb::User* response) override;
+  grpc::Status GetUser(grpc::ServerContext* context,
+                       const pb::GetUserRequest* request,
+                       pb::User* response) override;
+  grpc::Status LookupUser(grpc::ServerContext* context,
+                          const pb::LookupUserRequest* request,
+                          pb::User* response) override;
+  grpc::Status ReplaceUser(grpc::ServerContext* context,
+                           const pb::ReplaceUserRequest* request,
+                           pb::User* response) override;
+  grpc::Status DeleteUser(grpc::ServerContext* context,
+                          const pb::DeleteUserRequest* request,
+                          pb::DeleteUserResponse* response) override;
+  grpc::Status ListUsers(grpc::ServerContext* context,
+                         const pb::ListUsersRequest* request,
+                         pb::ListUsersResponse* response) override;
+
+ private:
+  UserStore* users_;
+};
+
+class TenantServiceImpl final : public pb::TenantService::Service {
+ public:
+  explicit TenantServiceImpl(TenantStore* tenants) : tenants_(tenants) {}
+
+  grpc::Status CreateTenant(grpc::ServerContext* context,
+                            const pb::CreateTenantRequest* request,
+                            pb::CreateTenantResponse* response) override;
+  grpc::Status ListTenants(grpc::ServerContext* context,
+                           const pb::ListTenantsRequest* request,
+                           pb::ListTenantsResponse* response) override;
+  grpc::Status GetTenant(grpc::ServerContext* context,
+                         const pb::GetTenantRequest* request,
+                         pb::Tenant* response) override;
+  grpc::Status IssueToken(grpc::ServerContext* context,
+                          const pb::IssueTokenRequest* request,
+                          pb::IssueTokenResponse* response) override;
+  grpc::Status RevokeToken(grpc::ServerContext* context,
+                           const pb::RevokeTokenRequest* request,
+                           pb::RevokeTokenResponse* response) override;
+  grpc::Status ListTokens(grpc::ServerContext* context,
+                          const pb::ListTokensRequest* request,
+                          pb::ListTokensResponse* response) override;
+  grpc::Status SetPolicy(grpc::ServerContext* context,
+                         const pb::SetPolicyRequest* request,
+                         pb::Tenant* response) override;
+  grpc::Status Authenticate(grpc::ServerContext* context,
+                            const pb::AuthenticateRequest* request,
+                            pb::AuthenticateResponse* response) override;
+
+ private:
+  TenantStore* tenants_;
+};
+
+}  // namespace scim::identity
+
+#endif  // SCIM_IDENTITY_SERVICE_GRPC_SERVICES_H_

@@ -1,0 +1,29 @@
+#ifndef SCIM_IDENTITY_SERVICE_IDENTITY_DB_H_
+#define SCIM_IDENTITY_SERVICE_IDENTITY_DB_H_
+
+#include <string>
+#include <vector>
+
+namespace scim::identity {
+
+// Column families of identity-service's RocksDB, in the order given to
+// RocksDb::Open. Every key starts with the tenant id (except tokens, keyed by
+// the hash of their secret, and the outbox, which is tenant-agnostic).
+enum Family : size_t {
+  kTenants = 0,   // tenant id -> Tenant
+  kTenantNames,   // lower(name) -> tenant id
+  kTokens,        // sha256(secret) -> StoredToken
+  kTenantTokens,  // tenant id, token id -> sha256(secret)
+  kUsers,         // tenant id, user id -> User
+  kUserIndex,     // tenant id, index kind, key[, user id] -> user id
+  kOutbox,        // sequence -> audit Event awaiting shipment
+};
+
+inline std::vector<std::string> IdentityFamilies() {
+  return {"tenants", "tenant_names", "tokens", "tenant_tokens",
+          "users",   "user_index",   "outbox"};
+}
+
+}  // namespace scim::identity
+
+#endif  // SCIM_IDENTITY_SERVICE_IDENTITY_DB_H_

@@ -1,0 +1,63 @@
+// identity-service: the system of record for tenants, tokens and users.
+#include <filesystem>
+#include <iostream>
+
+#include "common/config.h"
+#include "common/grpc_server.h"
+#include "common/rocks_db.h"
+#include "common/shutdown.h"
+#include "identity-service/grpc_services.h"
+#include "identity-service/identity_db.h"
+#include "identity-service/outbox.h"
+
+int main(int argc, char** argv) {
+  scim::BlockShutdownSignals();
+  scim::Config config(argc, argv);
+  config.MarkSecret("bootstrap_token");
+  std::string data_dir = config.Get("data_dir", "SCIM_DATA_DIR", "./data");
+  std::string host = config.Get("listen_host", "SCIM_LISTEN_HOST", "127.0.0.1");
+  int port = config.GetInt("port", "SCIM_IDENTITY_PORT", 50051);
+  std::string audit = config.Get(
+      "audit_address", "SCIM_AUDIT_ADDRESS",
+      "127.0.0.1:" + std::to_string(config.GetInt("audit_port",
+                                                   "SCIM_AUDIT_PORT", 50053)));
+  std::string tenant =
+      config.Get("bootstrap_tenant", "SCIM_BOOTSTRAP_TENANT", "demo");
+  std::string token = config.Get("bootstrap_token", "SCIM_BOOTSTRAP_TOKEN", "");
+  config.Print("identity-service");
+
+  std::string path = data_dir + "/identity";
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  auto db = scim::RocksDb::Open(path, scim::identity::IdentityFamilies());
+  if (!db.ok()) {
+    std::cerr << "identity-service: " << db.status().message() << std::endl;
+    return 1;
+  }
+  scim::identity::Outbox outbox(db->get());
+  scim::identity::UserStore users(db->get(), &outbox);
+  scim::identity::TenantStore tenants(db->get(), &outbox);
+  if (!tenant.empty()) {
+    auto lines = tenants.EnsureBootstrap(tenant, token);
+    if (!lines.ok()) {
+      std::cerr << "identity-service: bootstrap tenant '" << tenant
+                << "': " << lines.status().message() << std::endl;
+      return 1;
+    }
+    for (const auto& l : *lines) std::cout << l << std::endl;
+  }
+
+  scim::identity::IdentityServiceImpl identity_service(&users);
+  scim::identity::TenantServiceImpl tenant_service(&tenants);
+  auto server = scim::GrpcServer::Start(host + ":" + std::to_string(port),
+                                        {&identity_service, &tenant_service});
+  if (!server.ok()) {
+    std::cerr << "identity-service: " << server.status().message() << std::endl;
+    return 1;
+  }
+  scim::identity::OutboxForwarder forwarder(&outbox, audit);
+  int code = scim::ServeUntilSignal("identity-service", **server,
+                                    std::chrono::seconds(10));
+  forwarder.Stop();
+  return code;
+}

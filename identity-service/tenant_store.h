@@ -1,0 +1,66 @@
+#ifndef SCIM_IDENTITY_SERVICE_TENANT_STORE_H_
+#define SCIM_IDENTITY_SERVICE_TENANT_STORE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/rocks_db.h"
+#include "identity-service/outbox.h"
+#include "scim/identity/v1/identity.pb.h"
+
+namespace scim::identity {
+
+namespace pb = scim::identity::v1;
+
+// Tenants, their policies and API tokens. A token's secret is returned once,
+// when issued, and stored only as its SHA-256.
+class TenantStore {
+ public:
+  TenantStore(RocksDb* db, Outbox* outbox) : db_(db), outbox_(outbox) {}
+
+  absl::StatusOr<pb::CreateTenantResponse> Create(const std::string& name,
+                                                  const Actor& actor);
+  // By id, or else by name (case-insensitive). Policies come back effective:
+  // defaults overlaid with the tenant's settings.
+  absl::StatusOr<pb::Tenant> Find(const std::string& id_or_name) const;
+  absl::StatusOr<std::vector<pb::Tenant>> List() const;
+
+  // `secret` empty: a new random one. `revoke_others`: rotation.
+  absl::StatusOr<pb::IssueTokenResponse> IssueToken(
+      const std::string& tenant, bool revoke_others, const std::string& secret,
+      const Actor& actor);
+  absl::Status RevokeToken(const std::string& tenant,
+                           const std::string& token_id, const Actor& actor);
+  absl::StatusOr<std::vector<pb::TokenInfo>> ListTokens(
+      const std::string& tenant) const;
+  absl::StatusOr<pb::Tenant> SetPolicy(const std::string& tenant,
+                                       const std::string& key,
+                                       const std::string& value,
+                                       const Actor& actor);
+  absl::StatusOr<pb::AuthenticateResponse> Authenticate(
+      const std::string& secret) const;
+
+  // Makes sure tenant `name` exists and, when `secret` is given, accepts it.
+  // Returns the lines to print once: "tenant: <id>" and "token: <secret>"
+  // when a token was generated.
+  absl::StatusOr<std::vector<std::string>> EnsureBootstrap(
+      const std::string& name, const std::string& secret);
+
+ private:
+  absl::StatusOr<pb::Tenant> Load(const std::string& id) const;
+  absl::StatusOr<pb::IssueTokenResponse> IssueLocked(
+      const pb::Tenant& tenant, bool revoke_others, const std::string& secret,
+      const Actor& actor, rocksdb::WriteBatch* batch);
+  absl::StatusOr<pb::CreateTenantResponse> CreateLocked(
+      const std::string& name, const std::string& secret, const Actor& actor);
+
+  RocksDb* db_;
+  Outbox* outbox_;
+  absl::Mutex write_mu_;
+};
+
+}  // namespace scim::identity
+
+#endif  // SCIM_IDENTITY_SERVICE_TENANT_STORE_H_

@@ -1,0 +1,414 @@
+#include "identity-service/user_store.h"
+
+#include <google/protobuf/text_format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "common/crypto.h"
+#include "common/status_map.h"
+#include "common/time_util.h"
+#include "identity-service/filter_eval.h"
+#include "identity-service/identity_db.h"
+
+namespace scim::identity {
+namespace {
+
+using scim::common::v1::Filter;
+using scim::common::v1::FilterValue;
+
+constexpr char kUserNameIndex[] = "u";
+constexpr char kExternalIdIndex[] = "x";
+constexpr char kEmailIndex[] = "e";
+
+std::string Lower(const std::string& s) { return absl::AsciiStrToLower(s); }
+
+absl::Status InvalidValue(const std::string& detail) {
+  return WithScimType(absl::InvalidArgumentError(detail), "invalidValue");
+}
+
+std::string UserKey(const std::string& tenant, const std::string& id) {
+  return Key({tenant, id});
+}
+
+// The attribute names (SCIM spelling) whose values differ.
+std::vector<std::string> ChangedAttributes(const User& before,
+                                           const User& after) {
+  std::vector<std::string> out;
+  const auto* d = User::descriptor();
+  const auto* r = User::GetReflection();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const auto* f = d->field(i);
+    if (f->name() == "meta" || f->name() == "id" || f->name() == "tenant_id") {
+      continue;
+    }
+    auto text = [&](const User& u) {
+      std::string all, one;
+      if (f->is_repeated()) {
+        for (int k = 0; k < r->FieldSize(u, f); ++k) {
+          google::protobuf::TextFormat::PrintFieldValueToString(u, f, k, &one);
+          all += one + "\n";
+        }
+      } else if (!f->has_presence() || r->HasField(u, f)) {
+        google::protobuf::TextFormat::PrintFieldValueToString(u, f, -1, &all);
+      }
+      return all;
+    };
+    if (text(before) != text(after)) out.push_back(f->json_name());
+  }
+  return out;
+}
+
+scim::audit::v1::Event UserEvent(const std::string& operation,
+                                 const std::string& tenant, const User& u) {
+  scim::audit::v1::Event e;
+  e.set_tenant_id(tenant);
+  e.set_operation(operation);
+  e.set_resource_type("User");
+  e.set_resource_id(u.id());
+  e.set_user_name(u.user_name());
+  return e;
+}
+
+bool IsActive(const User& u) { return !u.has_active() || u.active(); }
+
+// Strips the core schema URN so "urn:...:core:2.0:User:userName" is userName.
+std::string CoreAttribute(const std::string& attribute) {
+  static const std::string kCore = "urn:ietf:params:scim:schemas:core:2.0:user:";
+  std::string lower = Lower(attribute);
+  if (absl::StartsWith(lower, kCore)) return lower.substr(kCore.size());
+  return lower;
+}
+
+}  // namespace
+
+absl::Status ValidateUser(const User& user) {
+  std::string trimmed(absl::StripAsciiWhitespace(user.user_name()));
+  if (trimmed.empty()) {
+    return InvalidValue(
+        "userName is required: send the user's unique sign-in name, "
+        "typically their email address");
+  }
+  if (user.user_name().size() > 512) {
+    return InvalidValue("userName is longer than 512 characters");
+  }
+  if (user.user_name().find('\0') != std::string::npos ||
+      user.external_id().find('\0') != std::string::npos) {
+    return InvalidValue("userName and externalId must not contain NUL");
+  }
+  for (const auto& e : user.emails()) {
+    if (e.value().find('\0') != std::string::npos) {
+      return InvalidValue("emails.value must not contain NUL");
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> UserStore::IndexKeys(const std::string& tenant,
+                                              const User& user) {
+  std::set<std::string> keys;
+  keys.insert(Key({tenant, kUserNameIndex, Lower(user.user_name())}));
+  if (!user.external_id().empty()) {
+    keys.insert(Key({tenant, kExternalIdIndex, user.external_id(), user.id()}));
+  }
+  for (const auto& e : user.emails()) {
+    if (e.value().empty()) continue;
+    keys.insert(Key({tenant, kEmailIndex, Lower(e.value()), user.id()}));
+  }
+  return {keys.begin(), keys.end()};
+}
+
+absl::Status UserStore::CheckUserNameFree(const std::string& tenant,
+                                          const User& user) {
+  std::string owner;
+  absl::Status s = db_->Get(
+      kUserIndex, Key({tenant, kUserNameIndex, Lower(user.user_name())}),
+      &owner);
+  if (absl::IsNotFound(s)) return absl::OkStatus();
+  if (!s.ok()) return s;
+  if (owner == user.id()) return absl::OkStatus();
+  return WithScimType(
+      absl::AlreadyExistsError(
+          "userName '" + user.user_name() + "' is already used by user " +
+          owner +
+          " (userName is unique per tenant, ignoring case); update that user "
+          "or choose another userName"),
+      "uniqueness");
+}
+
+absl::StatusOr<User> UserStore::Create(const std::string& tenant, User user,
+                                       const Actor& actor) {
+  absl::Status valid = ValidateUser(user);
+  if (!valid.ok()) return valid;
+  user.set_id(NewUuid());
+  user.set_tenant_id(tenant);
+  user.clear_groups();
+  auto now = NowTimestamp();
+  *user.mutable_meta()->mutable_created() = now;
+  *user.mutable_meta()->mutable_last_modified() = now;
+  user.mutable_meta()->set_version(1);
+
+  absl::MutexLock lock(&write_mu_);
+  absl::Status free = CheckUserNameFree(tenant, user);
+  if (!free.ok()) return free;
+  rocksdb::WriteBatch batch;
+  batch.Put(db_->family(kUsers), UserKey(tenant, user.id()),
+            user.SerializeAsString());
+  for (const auto& k : IndexKeys(tenant, user)) {
+    batch.Put(db_->family(kUserIndex), k, user.id());
+  }
+  auto event = UserEvent("create", tenant, user);
+  for (const auto& a : ChangedAttributes(User(), user)) {
+    event.add_changed_attributes(a);
+  }
+  outbox_->Append(&batch, std::move(event), actor);
+  absl::Status s = db_->Write(&batch);
+  if (!s.ok()) return s;
+  outbox_->Notify();
+  return user;
+}
+
+absl::StatusOr<User> UserStore::Get(const std::string& tenant,
+                                    const std::string& id) const {
+  std::string value;
+  absl::Status s = db_->Get(kUsers, UserKey(tenant, id), &value);
+  if (absl::IsNotFound(s)) {
+    return absl::NotFoundError("no user with id '" + id +
+                               "' in this tenant; it may have been deleted");
+  }
+  if (!s.ok()) return s;
+  User user;
+  if (!user.ParseFromString(value)) {
+    return absl::InternalError("stored user " + id + " is unreadable");
+  }
+  return user;
+}
+
+std::vector<std::string> UserStore::IdsWithPrefix(
+    const std::string& prefix) const {
+  std::vector<std::string> ids;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(
+      rocksdb::ReadOptions(), db_->family(kUserIndex)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    ids.push_back(it->value().ToString());
+  }
+  return ids;
+}
+
+absl::StatusOr<User> UserStore::FindByUserName(
+    const std::string& tenant, const std::string& user_name) const {
+  std::string id;
+  absl::Status s =
+      db_->Get(kUserIndex, Key({tenant, kUserNameIndex, Lower(user_name)}), &id);
+  if (absl::IsNotFound(s)) {
+    return absl::NotFoundError("no user with userName '" + user_name + "'");
+  }
+  if (!s.ok()) return s;
+  return Get(tenant, id);
+}
+
+absl::StatusOr<User> UserStore::FindByExternalId(
+    const std::string& tenant, const std::string& external_id) const {
+  auto ids = IdsWithPrefix(KeyPrefix({tenant, kExternalIdIndex, external_id}));
+  if (ids.empty()) {
+    return absl::NotFoundError("no user with externalId '" + external_id + "'");
+  }
+  return Get(tenant, ids.front());
+}
+
+absl::StatusOr<User> UserStore::FindByEmail(const std::string& tenant,
+                                            const std::string& email) const {
+  auto ids = IdsWithPrefix(KeyPrefix({tenant, kEmailIndex, Lower(email)}));
+  if (ids.empty()) {
+    return absl::NotFoundError("no user with email '" + email + "'");
+  }
+  return Get(tenant, ids.front());
+}
+
+absl::StatusOr<User> UserStore::Replace(const std::string& tenant, User user,
+                                        std::optional<int64_t> expected_version,
+                                        const Actor& actor) {
+  absl::Status valid = ValidateUser(user);
+  if (!valid.ok()) return valid;
+  absl::MutexLock lock(&write_mu_);
+  absl::StatusOr<User> old = Get(tenant, user.id());
+  if (!old.ok()) return old.status();
+  if (expected_version.has_value() &&
+      *expected_version != old->meta().version()) {
+    return absl::FailedPreconditionError(
+        "user " + user.id() + " changed since version " +
+        std::to_string(*expected_version) + " (now version " +
+        std::to_string(old->meta().version()) +
+        "); read it again and retry with the new ETag");
+  }
+  user.set_tenant_id(tenant);
+  *user.mutable_groups() = old->groups();
+  *user.mutable_meta() = old->meta();
+  *user.mutable_meta()->mutable_last_modified() = NowTimestamp();
+  user.mutable_meta()->set_version(old->meta().version() + 1);
+  if (Lower(user.user_name()) != Lower(old->user_name())) {
+    absl::Status free = CheckUserNameFree(tenant, user);
+    if (!free.ok()) return free;
+  }
+  rocksdb::WriteBatch batch;
+  auto old_keys = IndexKeys(tenant, *old);
+  auto new_keys = IndexKeys(tenant, user);
+  for (const auto& k : old_keys) {
+    if (!std::binary_search(new_keys.begin(), new_keys.end(), k)) {
+      batch.Delete(db_->family(kUserIndex), k);
+    }
+  }
+  for (const auto& k : new_keys) {
+    batch.Put(db_->family(kUserIndex), k, user.id());
+  }
+  batch.Put(db_->family(kUsers), UserKey(tenant, user.id()),
+            user.SerializeAsString());
+  std::string operation = "replace";
+  if (IsActive(*old) != IsActive(user)) {
+    operation = IsActive(user) ? "reactivate" : "deactivate";
+  }
+  auto event = UserEvent(operation, tenant, user);
+  for (const auto& a : ChangedAttributes(*old, user)) {
+    event.add_changed_attributes(a);
+  }
+  outbox_->Append(&batch, std::move(event), actor);
+  absl::Status s = db_->Write(&batch);
+  if (!s.ok()) return s;
+  outbox_->Notify();
+  return user;
+}
+
+absl::Status UserStore::Delete(const std::string& tenant, const std::string& id,
+                               std::optional<int64_t> expected_version,
+                               const Actor& actor) {
+  absl::MutexLock lock(&write_mu_);
+  absl::StatusOr<User> old = Get(tenant, id);
+  if (!old.ok()) return old.status();
+  if (expected_version.has_value() &&
+      *expected_version != old->meta().version()) {
+    return absl::FailedPreconditionError(
+        "user " + id + " changed since version " +
+        std::to_string(*expected_version) + "; read it again and retry");
+  }
+  rocksdb::WriteBatch batch;
+  batch.Delete(db_->family(kUsers), UserKey(tenant, id));
+  for (const auto& k : IndexKeys(tenant, *old)) {
+    batch.Delete(db_->family(kUserIndex), k);
+  }
+  outbox_->Append(&batch, UserEvent("delete", tenant, *old), actor);
+  absl::Status s = db_->Write(&batch);
+  if (!s.ok()) return s;
+  outbox_->Notify();
+  return absl::OkStatus();
+}
+
+std::optional<std::vector<std::string>> UserStore::IndexCandidates(
+    const std::string& tenant, const Filter& f) const {
+  if (f.op() == Filter::AND) {
+    std::optional<std::vector<std::string>> best;
+    for (const auto& c : f.children()) {
+      auto ids = IndexCandidates(tenant, c);
+      if (ids.has_value() && (!best.has_value() || ids->size() < best->size())) {
+        best = std::move(ids);
+      }
+    }
+    return best;
+  }
+  if (f.op() == Filter::OR) {
+    std::vector<std::string> all;
+    for (const auto& c : f.children()) {
+      auto ids = IndexCandidates(tenant, c);
+      if (!ids.has_value()) return std::nullopt;
+      all.insert(all.end(), ids->begin(), ids->end());
+    }
+    return all;
+  }
+  if (f.op() != Filter::EQ ||
+      f.value().kind_case() != FilterValue::kStringValue) {
+    return std::nullopt;
+  }
+  const std::string& v = f.value().string_value();
+  std::string attr = CoreAttribute(f.attribute());
+  if (f.has_value_filter()) {
+    if (attr == "emails" && Lower(f.sub_attribute()) == "value") {
+      return IdsWithPrefix(KeyPrefix({tenant, kEmailIndex, Lower(v)}));
+    }
+    return std::nullopt;
+  }
+  if (attr == "id") return std::vector<std::string>{v};
+  if (attr == "username") {
+    std::string id;
+    if (db_->Get(kUserIndex, Key({tenant, kUserNameIndex, Lower(v)}), &id)
+            .ok()) {
+      return std::vector<std::string>{id};
+    }
+    return std::vector<std::string>{};
+  }
+  if (attr == "externalid") {
+    return IdsWithPrefix(KeyPrefix({tenant, kExternalIdIndex, v}));
+  }
+  if (attr == "emails.value" || attr == "emails") {
+    return IdsWithPrefix(KeyPrefix({tenant, kEmailIndex, Lower(v)}));
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<UserStore::Page> UserStore::List(const std::string& tenant,
+                                                const Filter* filter,
+                                                int start_index,
+                                                int count) const {
+  if (filter != nullptr) {
+    // Reports a bad attribute even when no user is there to evaluate.
+    absl::StatusOr<bool> valid = Matches(User(), *filter);
+    if (!valid.ok()) return valid.status();
+  }
+  Page page;
+  page.start_index = std::max(start_index, 1);
+  int64_t skip = page.start_index - 1;
+  auto consider = [&](const User& u) -> absl::Status {
+    if (filter != nullptr) {
+      absl::StatusOr<bool> m = Matches(u, *filter);
+      if (!m.ok()) return m.status();
+      if (!*m) return absl::OkStatus();
+    }
+    ++page.total_results;
+    if (skip > 0) {
+      --skip;
+    } else if (static_cast<int>(page.users.size()) < count) {
+      page.users.push_back(u);
+    }
+    return absl::OkStatus();
+  };
+
+  std::optional<std::vector<std::string>> ids;
+  if (filter != nullptr) ids = IndexCandidates(tenant, *filter);
+  if (ids.has_value()) {
+    std::sort(ids->begin(), ids->end());
+    ids->erase(std::unique(ids->begin(), ids->end()), ids->end());
+    for (const auto& id : *ids) {
+      absl::StatusOr<User> u = Get(tenant, id);
+      if (absl::IsNotFound(u.status())) continue;
+      if (!u.ok()) return u.status();
+      absl::Status s = consider(*u);
+      if (!s.ok()) return s;
+    }
+    return page;
+  }
+  std::string prefix = KeyPrefix({tenant});
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->family(kUsers)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    User u;
+    if (!u.ParseFromArray(it->value().data(), it->value().size())) continue;
+    absl::Status s = consider(u);
+    if (!s.ok()) return s;
+  }
+  if (!it->status().ok()) return FromRocks(it->status());
+  return page;
+}
+
+}  // namespace scim::identity

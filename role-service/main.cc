@@ -1,0 +1,45 @@
+// role-service: each tenant's catalog of platform roles.
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "common/config.h"
+#include "common/grpc_server.h"
+#include "common/shutdown.h"
+#include "role-service/role_service_impl.h"
+#include "role-service/role_store.h"
+
+int main(int argc, char** argv) {
+  scim::BlockShutdownSignals();
+  scim::Config config(argc, argv);
+  std::string data_dir = config.Get("data_dir", "SCIM_DATA_DIR", "./data");
+  std::string host = config.Get("listen_host", "SCIM_LISTEN_HOST", "127.0.0.1");
+  int port = config.GetInt("port", "SCIM_ROLE_PORT", 50052);
+  config.Print("role-service");
+
+  std::string path = data_dir + "/roles";
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) {
+    std::cerr << "role-service: cannot create " << path << ": " << ec.message()
+              << std::endl;
+    return 1;
+  }
+  // Declared before the server so it is destroyed (and RocksDB flushed) only
+  // after the server has stopped serving calls that use it.
+  auto store = scim::role::RoleStore::Open(path);
+  if (!store.ok()) {
+    std::cerr << "role-service: " << store.status().message() << std::endl;
+    return 1;
+  }
+  scim::role::RoleServiceImpl service(store->get());
+  auto server =
+      scim::GrpcServer::Start(host + ":" + std::to_string(port), {&service});
+  if (!server.ok()) {
+    std::cerr << "role-service: " << server.status().message() << std::endl;
+    return 1;
+  }
+  return scim::ServeUntilSignal("role-service", **server,
+                                std::chrono::seconds(10));
+}

@@ -1,0 +1,30 @@
+#ifndef SCIM_ROLE_SERVICE_ROLE_SERVICE_IMPL_H_
+#define SCIM_ROLE_SERVICE_ROLE_SERVICE_IMPL_H_
+
+#include "role-service/role_store.h"
+#include "scim/role/v1/role.grpc.pb.h"
+
+namespace scim::role {
+
+// The gRPC face of RoleStore; the store does all checking.
+class RoleServiceImpl final : public pb::RoleService::Service {
+ public:
+  explicit RoleServiceImpl(RoleStore* store) : store_(store) {}
+
+  grpc::Status CreateRole(grpc::ServerContext* context,
+                          const pb::CreateRoleRequest* request,
+                          pb::Role* response) override;
+  grpc::Status ListRoles(grpc::ServerContext* context,
+                         const pb::ListRolesRequest* request,
+                         pb::ListRolesResponse* response) override;
+  grpc::Status ResolveRoles(grpc::ServerContext* context,
+                            const pb::ResolveRolesRequest* request,
+                            pb::ResolveRolesResponse* response) override;
+
+ private:
+  RoleStore* store_;
+};
+
+}  // namespace scim::role
+
+#endif  // SCIM_ROLE_SERVICE_ROLE_SERVICE_IMPL_H_

@@ -1,0 +1,230 @@
+#include "role-service/role_store.h"
+
+#include <rocksdb/iterator.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "common/crypto.h"
+#include "common/status_map.h"
+#include "common/time_util.h"
+
+namespace scim::role {
+namespace {
+
+// Column families, in the order given to RocksDb::Open.
+enum Family : size_t {
+  kRoles = 0,   // tenant id, role id -> Role
+  kRoleValues,  // tenant id, lower(value) -> role id
+};
+
+constexpr size_t kMaxNameLength = 256;
+// An error detail naming thousands of roles helps nobody.
+constexpr size_t kMaxKnownValuesShown = 50;
+
+absl::Status Invalid(const std::string& message) {
+  return WithScimType(absl::InvalidArgumentError(message), "invalidValue");
+}
+
+absl::Status CheckTenant(const std::string& tenant_id) {
+  if (tenant_id.empty()) return Invalid("tenant_id is required");
+  // NUL separates key parts; letting it in would let one tenant's keys
+  // collide with another's.
+  if (tenant_id.find('\0') != std::string::npos) {
+    return Invalid("tenant_id must not contain NUL");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckName(const std::string& name) {
+  if (name.empty()) return Invalid("role name is required");
+  if (name.size() > kMaxNameLength) {
+    return Invalid(absl::StrCat("role name is ", name.size(),
+                                " bytes long; the limit is ", kMaxNameLength));
+  }
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f) {
+      return Invalid("role name must not contain control characters");
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string IndexKey(const std::string& tenant_id, const std::string& value) {
+  return Key({tenant_id, absl::AsciiStrToLower(RoleValue(value))});
+}
+
+std::string Quoted(absl::string_view s) { return absl::StrCat("'", s, "'"); }
+
+std::string UnknownValuesDetail(const std::vector<std::string>& unknown,
+                                const std::vector<pb::Role>& known) {
+  std::vector<std::string> quoted;
+  for (const auto& v : unknown) quoted.push_back(Quoted(v));
+  std::string out =
+      absl::StrCat("roles: no platform role matches ",
+                   unknown.size() == 1 ? "value " : "values ",
+                   absl::StrJoin(quoted, ", "), "; known values: ");
+  if (known.empty()) {
+    absl::StrAppend(
+        &out, "none (add roles with: scimctl role add TENANT \"Role Name\")");
+    return out;
+  }
+  size_t shown = std::min(known.size(), kMaxKnownValuesShown);
+  for (size_t i = 0; i < shown; ++i) {
+    absl::StrAppend(&out, i == 0 ? "" : ", ", known[i].value());
+  }
+  if (shown < known.size()) {
+    absl::StrAppend(&out, " and ", known.size() - shown, " more");
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string RoleValue(absl::string_view name) {
+  return absl::StrReplaceAll(name, {{" ", "_"}});
+}
+
+absl::StatusOr<std::unique_ptr<RoleStore>> RoleStore::Open(
+    const std::string& path) {
+  auto db = RocksDb::Open(path, {"roles", "role_values"});
+  if (!db.ok()) return db.status();
+  return std::unique_ptr<RoleStore>(new RoleStore(std::move(*db)));
+}
+
+absl::StatusOr<pb::Role> RoleStore::Create(const std::string& tenant_id,
+                                           const std::string& name) {
+  if (auto s = CheckTenant(tenant_id); !s.ok()) return s;
+  // Surrounding blanks would become leading/trailing underscores in the
+  // value, which no administrator means.
+  std::string clean(absl::StripAsciiWhitespace(name));
+  if (auto s = CheckName(clean); !s.ok()) return s;
+
+  pb::Role role;
+  role.set_id(RandomHex(16));
+  role.set_tenant_id(tenant_id);
+  role.set_name(clean);
+  role.set_value(RoleValue(clean));
+  auto now = NowTimestamp();
+  *role.mutable_meta()->mutable_created() = now;
+  *role.mutable_meta()->mutable_last_modified() = now;
+  role.mutable_meta()->set_version(1);
+
+  absl::MutexLock lock(&write_mu_);
+  auto existing = FindByValue(tenant_id, role.value());
+  if (existing.ok()) {
+    return WithScimType(
+        absl::AlreadyExistsError(absl::StrCat(
+            "role ", Quoted(clean), " (value ", Quoted(role.value()),
+            ") conflicts with existing role ", Quoted(existing->name()),
+            " (value ", Quoted(existing->value()), ", id ", existing->id(),
+            "); role values are compared case-insensitively")),
+        "uniqueness");
+  }
+  if (!absl::IsNotFound(existing.status())) return existing.status();
+
+  rocksdb::WriteBatch batch;
+  auto put = [&](Family f, const std::string& key, const std::string& value) {
+    return FromRocks(batch.Put(db_->family(f), key, value));
+  };
+  if (auto s =
+          put(kRoles, Key({tenant_id, role.id()}), role.SerializeAsString());
+      !s.ok()) {
+    return s;
+  }
+  if (auto s = put(kRoleValues, IndexKey(tenant_id, role.value()), role.id());
+      !s.ok()) {
+    return s;
+  }
+  if (auto s = db_->Write(&batch); !s.ok()) return s;
+  return role;
+}
+
+absl::StatusOr<std::vector<pb::Role>> RoleStore::List(
+    const std::string& tenant_id) const {
+  if (auto s = CheckTenant(tenant_id); !s.ok()) return s;
+  std::string prefix = KeyPrefix({tenant_id});
+  std::vector<pb::Role> roles;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->family(kRoles)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    pb::Role role;
+    if (!role.ParseFromArray(it->value().data(),
+                             static_cast<int>(it->value().size()))) {
+      return absl::InternalError("a stored role of tenant " + tenant_id +
+                                 " is unreadable");
+    }
+    roles.push_back(std::move(role));
+  }
+  if (auto s = FromRocks(it->status()); !s.ok()) return s;
+  // Case-insensitive first so "admin" sits beside "Admin"; the exact name
+  // breaks ties to keep the order stable.
+  std::sort(roles.begin(), roles.end(),
+            [](const pb::Role& a, const pb::Role& b) {
+              auto la = absl::AsciiStrToLower(a.name());
+              auto lb = absl::AsciiStrToLower(b.name());
+              return la != lb ? la < lb : a.name() < b.name();
+            });
+  return roles;
+}
+
+absl::StatusOr<std::vector<pb::Role>> RoleStore::Resolve(
+    const std::string& tenant_id,
+    const std::vector<std::string>& values) const {
+  if (auto s = CheckTenant(tenant_id); !s.ok()) return s;
+  std::vector<pb::Role> roles;
+  std::vector<std::string> unknown;
+  for (const auto& value : values) {
+    auto role = FindByValue(tenant_id, value);
+    if (role.ok()) {
+      roles.push_back(std::move(*role));
+    } else if (absl::IsNotFound(role.status())) {
+      if (std::find(unknown.begin(), unknown.end(), value) == unknown.end()) {
+        unknown.push_back(value);
+      }
+    } else {
+      return role.status();
+    }
+  }
+  if (unknown.empty()) return roles;
+  auto known = List(tenant_id);
+  if (!known.ok()) return known.status();
+  return Invalid(UnknownValuesDetail(unknown, *known));
+}
+
+absl::StatusOr<pb::Role> RoleStore::FindByValue(
+    const std::string& tenant_id, const std::string& value) const {
+  std::string role_id;
+  if (auto s = db_->Get(kRoleValues, IndexKey(tenant_id, value), &role_id);
+      !s.ok()) {
+    return s;
+  }
+  auto role = Load(tenant_id, role_id);
+  // Index and record are written in one batch, so a dangling index entry
+  // means damage, not a race.
+  if (absl::IsNotFound(role.status())) {
+    return absl::InternalError("role index of tenant " + tenant_id +
+                               " names missing role " + role_id);
+  }
+  return role;
+}
+
+absl::StatusOr<pb::Role> RoleStore::Load(const std::string& tenant_id,
+                                         const std::string& role_id) const {
+  std::string bytes;
+  if (auto s = db_->Get(kRoles, Key({tenant_id, role_id}), &bytes); !s.ok()) {
+    return s;
+  }
+  pb::Role role;
+  if (!role.ParseFromString(bytes)) {
+    return absl::InternalError("stored role " + role_id + " is unreadable");
+  }
+  return role;
+}
+
+}  // namespace scim::role

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs missing packages, builds, and runs every test: once in a normal
+# build and once under AddressSanitizer + UndefinedBehaviorSanitizer.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+start=$(date +%s)
+install_deps
+cd "$ROOT"
+
+echo "== build (RelWithDebInfo)"
+build "$ROOT/build"
+echo "== tests"
+(cd build && ctest --output-on-failure -j"$JOBS" --timeout 300)
+
+echo "== build (ASan + UBSan)"
+build "$ROOT/build-asan" -DSCIM_SANITIZE=ON
+echo "== tests under sanitizers"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  LSAN_OPTIONS=suppressions="$ROOT/tests/lsan.supp" \
+  ctest --output-on-failure -j"$JOBS" --timeout 600)
+
+echo "== all tests passed in $(( $(date +%s) - start ))s"

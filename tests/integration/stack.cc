@@ -1,0 +1,224 @@
+#include "tests/integration/stack.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "common/crypto.h"
+
+namespace scim::testing {
+namespace {
+
+const char* const kServices[] = {"identity-service", "role-service",
+                                 "audit-service", "scim-edge"};
+
+std::string Bin(const std::string& name) {
+  return std::string(SCIM_BIN_DIR) + "/" + name;
+}
+
+// Retries `ready` with a short pause until it holds or `limit` passes.
+template <typename F>
+bool Eventually(F ready, std::chrono::seconds limit) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return ready();
+}
+
+}  // namespace
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    throw std::runtime_error("bind failed");
+  }
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  int port = ntohs(addr.sin_port);
+  close(fd);
+  return port;
+}
+
+Process::~Process() {
+  if (pid_ > 0) Stop(SIGKILL);
+}
+
+void Process::Start(const std::string& binary,
+                    const std::vector<std::string>& args,
+                    const std::map<std::string, std::string>& env,
+                    const std::string& log_path) {
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(binary.c_str()));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  pid_ = pid;
+}
+
+int Process::Stop(int sig) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, sig);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
+Stack::Stack()
+    : data_dir_(std::filesystem::temp_directory_path() /
+                ("scim-it-" + RandomHex(6))),
+      http_port_(FreePort()),
+      identity_port_(FreePort()),
+      role_port_(FreePort()),
+      audit_port_(FreePort()) {
+  std::filesystem::create_directories(data_dir_);
+}
+
+Stack::~Stack() {
+  // Clients first: a gRPC server with a connected client takes seconds to
+  // drain, one without finishes at once.
+  for (const char* name :
+       {"scim-edge", "identity-service", "role-service", "audit-service"}) {
+    auto it = processes_.find(name);
+    if (it != processes_.end()) it->second.Stop(SIGTERM);
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(data_dir_, ec);
+}
+
+std::map<std::string, std::string> Stack::Env() const {
+  return {{"SCIM_DATA_DIR", data_dir_},
+          {"SCIM_HTTP_PORT", std::to_string(http_port_)},
+          {"SCIM_IDENTITY_PORT", std::to_string(identity_port_)},
+          {"SCIM_ROLE_PORT", std::to_string(role_port_)},
+          {"SCIM_AUDIT_PORT", std::to_string(audit_port_)},
+          {"SCIM_BOOTSTRAP_TENANT", "demo"},
+          {"SCIM_BOOTSTRAP_TOKEN", kToken},
+          {"SCIM_GRPC_DEADLINE_MS", "2000"}};
+}
+
+std::string Stack::grpc_address(const std::string& service) const {
+  int port = service == "identity-service" ? identity_port_
+             : service == "role-service"   ? role_port_
+                                           : audit_port_;
+  return "127.0.0.1:" + std::to_string(port);
+}
+
+void Stack::Start(const std::string& service) {
+  processes_[service].Start(Bin(service), {}, Env(),
+                            data_dir_ + "/" + service + ".log");
+}
+
+void Stack::Stop(const std::string& service, int sig) {
+  processes_[service].Stop(sig);
+}
+
+void Stack::WaitServing(const std::string& service) {
+  auto channel = grpc::CreateChannel(grpc_address(service),
+                                     grpc::InsecureChannelCredentials());
+  if (!channel->WaitForConnected(std::chrono::system_clock::now() +
+                                 std::chrono::seconds(30))) {
+    throw std::runtime_error(service + " did not start:\n" + logs());
+  }
+}
+
+void Stack::StartAll() {
+  for (const char* s : kServices) Start(s);
+  WaitReady();
+}
+
+void Stack::WaitReady() {
+  bool ok = Eventually(
+      [&] {
+        try {
+          return Http("GET", "/readyz", "", {}).status == 200;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      std::chrono::seconds(60));
+  if (!ok) throw std::runtime_error("stack did not become ready:\n" + logs());
+}
+
+HttpResult Stack::Http(const std::string& method, const std::string& path,
+                       const std::string& body,
+                       std::map<std::string, std::string> headers) {
+  web::http::client::http_client_config config;
+  config.set_timeout(std::chrono::seconds(30));
+  web::http::client::http_client client(
+      "http://127.0.0.1:" + std::to_string(http_port_), config);
+  web::http::http_request request(method);
+  request.set_request_uri(path);
+  for (const auto& [k, v] : headers) request.headers().add(k, v);
+  if (!body.empty() || method == "POST" || method == "PUT" ||
+      method == "PATCH") {
+    request.set_body(body, "application/scim+json");
+  }
+  web::http::http_response response = client.request(request).get();
+  HttpResult out;
+  out.status = response.status_code();
+  for (const auto& [k, v] : response.headers()) {
+    out.headers[absl::AsciiStrToLower(k)] = v;
+  }
+  out.raw = response.extract_string(true).get();
+  std::error_code ec;
+  if (!out.raw.empty()) out.body = web::json::value::parse(out.raw, ec);
+  return out;
+}
+
+std::string Stack::Scimctl(const std::string& args, int* exit_code) {
+  std::string cmd = Bin("scimctl") + " --identity " +
+                    grpc_address("identity-service") + " --roles " +
+                    grpc_address("role-service") + " --audit " +
+                    grpc_address("audit-service") + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  int status = pclose(pipe);
+  if (exit_code != nullptr) *exit_code = WEXITSTATUS(status);
+  return out;
+}
+
+std::string Stack::logs() const {
+  std::ostringstream out;
+  for (const char* s : kServices) {
+    std::ifstream in(data_dir_ + "/" + s + ".log");
+    out << "----- " << s << " -----\n" << in.rdbuf() << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace scim::testing

@@ -1,0 +1,75 @@
+#ifndef SCIM_TESTS_INTEGRATION_STACK_H_
+#define SCIM_TESTS_INTEGRATION_STACK_H_
+
+#include <cpprest/http_client.h>
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace scim::testing {
+
+// A child process running one of the real binaries from build/bin, its
+// output captured in a log file that failing tests print.
+class Process {
+ public:
+  Process() = default;
+  ~Process();
+  void Start(const std::string& binary, const std::vector<std::string>& args,
+             const std::map<std::string, std::string>& env,
+             const std::string& log_path);
+  // Sends `sig` and waits for the process to exit; returns its exit status.
+  int Stop(int sig);
+  bool running() const { return pid_ > 0; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+struct HttpResult {
+  int status = 0;
+  web::json::value body;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string raw;
+};
+
+// The four services on free loopback ports with a fresh data directory.
+class Stack {
+ public:
+  Stack();
+  ~Stack();
+
+  static constexpr char kToken[] = "integration-test-token-0123456789abcdef";
+
+  void StartAll();
+  void Start(const std::string& service);
+  void Stop(const std::string& service, int sig = 15);
+  // Waits (bounded) until /readyz answers 200.
+  void WaitReady();
+  // Waits (bounded) until the gRPC service accepts connections.
+  void WaitServing(const std::string& service);
+
+  HttpResult Http(const std::string& method, const std::string& path,
+                  const std::string& body = "",
+                  std::map<std::string, std::string> headers = {{"Authorization", std::string("Bearer ") + kToken}});
+  // Runs scimctl with the stack's addresses; returns its stdout.
+  std::string Scimctl(const std::string& args, int* exit_code = nullptr);
+
+  int http_port() const { return http_port_; }
+  std::string grpc_address(const std::string& service) const;
+  std::string logs() const;
+  const std::string& data_dir() const { return data_dir_; }
+
+ private:
+  std::map<std::string, std::string> Env() const;
+  std::string data_dir_;
+  int http_port_, identity_port_, role_port_, audit_port_;
+  std::map<std::string, Process> processes_;
+};
+
+int FreePort();
+
+}  // namespace scim::testing
+
+#endif  // SCIM_TESTS_INTEGRATION_STACK_H_

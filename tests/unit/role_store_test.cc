@@ -1,0 +1,182 @@
+#include "role-service/role_store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "common/crypto.h"
+#include "common/status_map.h"
+
+namespace scim::role {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RoleStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) / ("roles-" + RandomHex(6));
+    Open();
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  void Open() { store_ = std::move(RoleStore::Open(dir_.string()).value()); }
+  pb::Role MustCreate(const std::string& tenant, const std::string& name) {
+    auto role = store_->Create(tenant, name);
+    EXPECT_TRUE(role.ok()) << role.status();
+    return role.ok() ? *role : pb::Role();
+  }
+
+  fs::path dir_;
+  std::unique_ptr<RoleStore> store_;
+};
+
+TEST(RoleValueTest, SpacesBecomeUnderscores) {
+  EXPECT_EQ(RoleValue("Example Role"), "Example_Role");
+  EXPECT_EQ(RoleValue("Travel  Arranger"), "Travel__Arranger");
+  EXPECT_EQ(RoleValue("Booker"), "Booker");
+}
+
+TEST_F(RoleStoreTest, CreateFillsValueIdAndMeta) {
+  pb::Role role = MustCreate("t1", "Example Role");
+  EXPECT_EQ(role.tenant_id(), "t1");
+  EXPECT_EQ(role.name(), "Example Role");
+  EXPECT_EQ(role.value(), "Example_Role");
+  EXPECT_EQ(role.id().size(), 32u);
+  EXPECT_EQ(role.meta().version(), 1);
+  EXPECT_GT(role.meta().created().seconds(), 0);
+  EXPECT_EQ(role.meta().created().seconds(),
+            role.meta().last_modified().seconds());
+}
+
+TEST_F(RoleStoreTest, CreateRejectsBadInput) {
+  for (const auto& [tenant, name] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"", "Booker"},
+           {"t1", ""},
+           {"t1", "   "},
+           {"t1", std::string(257, 'x')},
+           {"t1", std::string("Bo\0ker", 6)}}) {
+    auto role = store_->Create(tenant, name);
+    EXPECT_EQ(role.status().code(), absl::StatusCode::kInvalidArgument)
+        << "tenant '" << tenant << "' name '" << name << "'";
+    EXPECT_EQ(ScimTypeOf(role.status()), "invalidValue");
+  }
+  EXPECT_TRUE(store_->Create("t1", std::string(256, 'x')).ok());
+}
+
+TEST_F(RoleStoreTest, DuplicateValueRefusedCaseInsensitively) {
+  pb::Role first = MustCreate("t1", "Example Role");
+  for (const char* name :
+       {"Example Role", "example role", "EXAMPLE_ROLE", "example_Role"}) {
+    auto dup = store_->Create("t1", name);
+    ASSERT_EQ(dup.status().code(), absl::StatusCode::kAlreadyExists) << name;
+    EXPECT_EQ(ScimTypeOf(dup.status()), "uniqueness");
+    EXPECT_NE(dup.status().message().find("'Example Role'"), std::string::npos)
+        << dup.status();
+    EXPECT_NE(dup.status().message().find(first.id()), std::string::npos);
+  }
+  // Another tenant's catalog is separate.
+  EXPECT_TRUE(store_->Create("t2", "example role").ok());
+  EXPECT_EQ(store_->List("t1")->size(), 1u);
+}
+
+TEST_F(RoleStoreTest, ConcurrentCreatesOfOneValueLetOneWin) {
+  std::vector<std::thread> threads;
+  std::atomic<int> created{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      if (store_->Create("t1", i % 2 ? "Same Role" : "same_role").ok()) {
+        ++created;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(store_->List("t1")->size(), 1u);
+}
+
+TEST_F(RoleStoreTest, ListSortedByNameAndScopedToTenant) {
+  MustCreate("t1", "Travel Arranger");
+  MustCreate("t1", "admin");
+  MustCreate("t1", "Booker");
+  MustCreate("t2", "Other");
+  auto roles = store_->List("t1");
+  ASSERT_TRUE(roles.ok()) << roles.status();
+  std::vector<std::string> names;
+  for (const auto& r : *roles) names.push_back(r.name());
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"admin", "Booker", "Travel Arranger"}));
+  EXPECT_TRUE(store_->List("t3")->empty());
+  EXPECT_EQ(store_->List("").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(RoleStoreTest, ResolveNormalizesAndIgnoresCase) {
+  pb::Role booker = MustCreate("t1", "Booker");
+  pb::Role arranger = MustCreate("t1", "Travel Arranger");
+  auto roles = store_->Resolve(
+      "t1", {"travel_arranger", "BOOKER", "Travel Arranger", "booker"});
+  ASSERT_TRUE(roles.ok()) << roles.status();
+  ASSERT_EQ(roles->size(), 4u);
+  EXPECT_EQ((*roles)[0].id(), arranger.id());
+  EXPECT_EQ((*roles)[1].id(), booker.id());
+  EXPECT_EQ((*roles)[2].id(), arranger.id());
+  EXPECT_EQ((*roles)[3].id(), booker.id());
+  EXPECT_TRUE(store_->Resolve("t1", {})->empty());
+}
+
+TEST_F(RoleStoreTest, ResolveNamesUnknownValueAndKnownOnes) {
+  MustCreate("t1", "Travel Arranger");
+  MustCreate("t1", "Booker");
+  auto roles = store_->Resolve("t1", {"Booker", "Bokker"});
+  ASSERT_EQ(roles.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ScimTypeOf(roles.status()), "invalidValue");
+  EXPECT_EQ(roles.status().message(),
+            "roles: no platform role matches value 'Bokker'; known values: "
+            "Booker, Travel_Arranger");
+}
+
+TEST_F(RoleStoreTest, ResolveNamesEveryUnknownValue) {
+  MustCreate("t1", "Booker");
+  auto roles = store_->Resolve("t1", {"A", "Booker", "B", "A"});
+  ASSERT_EQ(roles.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(roles.status().message(),
+            "roles: no platform role matches values 'A', 'B'; known values: "
+            "Booker");
+}
+
+TEST_F(RoleStoreTest, ResolveAgainstEmptyCatalogSaysHowToAddRoles) {
+  MustCreate("t2", "Booker");  // another tenant's roles are not known here
+  auto roles = store_->Resolve("t1", {"Booker"});
+  ASSERT_EQ(roles.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(roles.status().message(),
+            "roles: no platform role matches value 'Booker'; known values: "
+            "none (add roles with: scimctl role add TENANT \"Role Name\")");
+}
+
+TEST_F(RoleStoreTest, RolesSurviveReopen) {
+  pb::Role role = MustCreate("t1", "Example Role");
+  store_.reset();
+  Open();
+  auto roles = store_->List("t1");
+  ASSERT_TRUE(roles.ok()) << roles.status();
+  ASSERT_EQ(roles->size(), 1u);
+  EXPECT_EQ((*roles)[0].SerializeAsString(), role.SerializeAsString());
+  auto resolved = store_->Resolve("t1", {"example_role"});
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ((*resolved)[0].id(), role.id());
+  EXPECT_EQ(store_->Create("t1", "EXAMPLE ROLE").status().code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
+}  // namespace
+}  // namespace scim::role

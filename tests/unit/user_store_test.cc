@@ -1,0 +1,198 @@
+#include "identity-service/user_store.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <set>
+
+#include "common/crypto.h"
+#include "identity-service/identity_db.h"
+
+namespace scim::identity {
+namespace {
+
+namespace fs = std::filesystem;
+using scim::common::v1::Filter;
+
+class UserStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) / ("users-" + RandomHex(6));
+    Open();
+  }
+  void TearDown() override {
+    Close();
+    fs::remove_all(dir_);
+  }
+  void Open() {
+    db_ = std::move(RocksDb::Open(dir_.string(), IdentityFamilies()).value());
+    outbox_ = std::make_unique<Outbox>(db_.get());
+    store_ = std::make_unique<UserStore>(db_.get(), outbox_.get());
+  }
+  void Close() {
+    store_.reset();
+    outbox_.reset();
+    db_.reset();
+  }
+  // Every key of the index family, to compare with what users should own.
+  std::set<std::string> IndexEntries() {
+    std::set<std::string> keys;
+    std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(
+        rocksdb::ReadOptions(), db_->family(kUserIndex)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      keys.insert(it->key().ToString());
+    }
+    return keys;
+  }
+  int OutboxSize() {
+    int n = 0;
+    std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(
+        rocksdb::ReadOptions(), db_->family(kOutbox)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+    return n;
+  }
+  static User NewUser(const std::string& user_name, const std::string& ext,
+                      const std::string& email) {
+    User u;
+    u.set_user_name(user_name);
+    u.set_external_id(ext);
+    auto* e = u.add_emails();
+    e->set_value(email);
+    e->set_type("work");
+    return u;
+  }
+  static Filter Eq(const std::string& attribute, const std::string& value) {
+    Filter f;
+    f.set_op(Filter::EQ);
+    f.set_attribute(attribute);
+    f.mutable_value()->set_string_value(value);
+    return f;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<RocksDb> db_;
+  std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<UserStore> store_;
+  Actor actor_{"req-1", "test", "127.0.0.1"};
+};
+
+TEST_F(UserStoreTest, CreateIndexesEveryLookupKey) {
+  auto u = store_->Create("t1", NewUser("Ann@Example.com", "E1", "ann@x.com"),
+                          actor_);
+  ASSERT_TRUE(u.ok()) << u.status();
+  EXPECT_EQ(u->meta().version(), 1);
+  EXPECT_TRUE(u->meta().has_created());
+  auto keys = UserStore::IndexKeys("t1", *u);
+  EXPECT_EQ(IndexEntries(), std::set<std::string>(keys.begin(), keys.end()));
+  EXPECT_EQ(store_->FindByUserName("t1", "ann@example.COM")->id(), u->id());
+  EXPECT_EQ(store_->FindByExternalId("t1", "E1")->id(), u->id());
+  EXPECT_EQ(store_->FindByEmail("t1", "ANN@x.com")->id(), u->id());
+  EXPECT_TRUE(absl::IsNotFound(store_->FindByExternalId("t1", "e1").status()))
+      << "externalId is caseExact";
+  EXPECT_EQ(OutboxSize(), 1) << "the audit event is written with the user";
+}
+
+TEST_F(UserStoreTest, UserNameIsUniquePerTenantIgnoringCase) {
+  ASSERT_TRUE(store_->Create("t1", NewUser("bob", "", "b@x.com"), actor_).ok());
+  auto dup = store_->Create("t1", NewUser("BOB", "", "c@x.com"), actor_);
+  EXPECT_TRUE(absl::IsAlreadyExists(dup.status()));
+  EXPECT_TRUE(store_->Create("t2", NewUser("bob", "", "b@x.com"), actor_).ok())
+      << "another tenant may use the same userName";
+  EXPECT_EQ(OutboxSize(), 2) << "a refused write leaves no event";
+}
+
+TEST_F(UserStoreTest, RenameMovesIndexEntriesAndBumpsVersion) {
+  auto u = store_->Create("t1", NewUser("old", "E1", "old@x.com"), actor_);
+  ASSERT_TRUE(u.ok());
+  User changed = NewUser("new", "E2", "new@x.com");
+  changed.set_id(u->id());
+  auto r = store_->Replace("t1", changed, std::nullopt, actor_);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->meta().version(), 2);
+  EXPECT_EQ(r->meta().created().seconds(), u->meta().created().seconds());
+  auto keys = UserStore::IndexKeys("t1", *r);
+  EXPECT_EQ(IndexEntries(), std::set<std::string>(keys.begin(), keys.end()));
+  EXPECT_TRUE(absl::IsNotFound(store_->FindByUserName("t1", "old").status()));
+  EXPECT_TRUE(absl::IsNotFound(store_->FindByEmail("t1", "old@x.com").status()));
+  EXPECT_EQ(store_->FindByUserName("t1", "new")->id(), u->id());
+  // The old name is free again.
+  EXPECT_TRUE(store_->Create("t1", NewUser("old", "", ""), actor_).ok());
+}
+
+TEST_F(UserStoreTest, RenameOntoTakenNameFailsAndChangesNothing) {
+  auto a = store_->Create("t1", NewUser("a", "", "a@x.com"), actor_);
+  auto b = store_->Create("t1", NewUser("b", "", "b@x.com"), actor_);
+  auto before = IndexEntries();
+  User clash = NewUser("A", "", "z@x.com");
+  clash.set_id(b->id());
+  EXPECT_TRUE(absl::IsAlreadyExists(
+      store_->Replace("t1", clash, std::nullopt, actor_).status()));
+  EXPECT_EQ(IndexEntries(), before);
+  EXPECT_EQ(store_->Get("t1", b->id())->user_name(), "b");
+}
+
+TEST_F(UserStoreTest, VersionMismatchIsFailedPrecondition) {
+  auto u = store_->Create("t1", NewUser("v", "", ""), actor_);
+  User next = *u;
+  EXPECT_TRUE(absl::IsFailedPrecondition(
+      store_->Replace("t1", next, 7, actor_).status()));
+  EXPECT_TRUE(store_->Replace("t1", next, 1, actor_).ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(
+      store_->Delete("t1", u->id(), 1, actor_)));
+}
+
+TEST_F(UserStoreTest, DeleteRemovesRecordAndIndexes) {
+  auto u = store_->Create("t1", NewUser("gone", "E9", "gone@x.com"), actor_);
+  ASSERT_TRUE(store_->Delete("t1", u->id(), std::nullopt, actor_).ok());
+  EXPECT_TRUE(IndexEntries().empty());
+  EXPECT_TRUE(absl::IsNotFound(store_->Get("t1", u->id()).status()));
+  EXPECT_TRUE(absl::IsNotFound(
+      store_->Delete("t1", u->id(), std::nullopt, actor_)));
+}
+
+TEST_F(UserStoreTest, ListUsesIndexesAndPages) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(store_
+                    ->Create("t1",
+                             NewUser("user" + std::to_string(i), "X",
+                                     "u" + std::to_string(i) + "@x.com"),
+                             actor_)
+                    .ok());
+  }
+  Filter by_name = Eq("userName", "USER3");
+  auto page = store_->List("t1", &by_name, 1, 100);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->total_results, 1);
+  EXPECT_EQ(page->users[0].user_name(), "user3");
+
+  Filter by_ext = Eq("urn:ietf:params:scim:schemas:core:2.0:User:externalId", "X");
+  page = store_->List("t1", &by_ext, 2, 2);
+  EXPECT_EQ(page->total_results, 5);
+  EXPECT_EQ(page->users.size(), 2u);
+  EXPECT_EQ(page->start_index, 2);
+
+  Filter both;
+  both.set_op(Filter::AND);
+  *both.add_children() = Eq("emails.value", "u1@x.com");
+  *both.add_children() = Eq("userName", "user2");
+  EXPECT_EQ(store_->List("t1", &both, 1, 10)->total_results, 0);
+
+  EXPECT_EQ(store_->List("t1", nullptr, 1, 0)->total_results, 5);
+  EXPECT_TRUE(store_->List("t1", nullptr, 1, 0)->users.empty());
+  EXPECT_EQ(store_->List("t2", nullptr, 1, 10)->total_results, 0);
+
+  Filter unknown = Eq("shoeSize", "9");
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      store_->List("t1", &unknown, 1, 10).status()));
+}
+
+TEST_F(UserStoreTest, SurvivesReopen) {
+  auto u = store_->Create("t1", NewUser("durable", "", ""), actor_);
+  Close();
+  Open();
+  EXPECT_EQ(store_->FindByUserName("t1", "durable")->id(), u->id());
+}
+
+}  // namespace
+}  // namespace scim::identity
