@@ -3,6 +3,9 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JOBS="${SCIM_BUILD_JOBS:-2}"
+# ccache hits across clones in different directories (CI clones afresh):
+# paths under the checkout are hashed relative to it, and -g's cwd is ignored.
+export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=true
 
 DEBIAN_PACKAGES=(
   build-essential cmake pkg-config ccache
