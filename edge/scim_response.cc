@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/strip.h"
 #include "common/status_map.h"
+#include "common/time_util.h"
 
 namespace scim::edge {
 
@@ -57,6 +58,23 @@ std::optional<int64_t> VersionFromETag(const std::string& etag) {
   int64_t n = 0;
   if (!absl::SimpleAtoi(v, &n)) return std::nullopt;
   return n;
+}
+
+web::json::value MetaToJson(const scim::common::v1::Meta& meta,
+                            const std::string& resource_type,
+                            const std::string& location) {
+  web::json::value out = web::json::value::object();
+  out["resourceType"] = web::json::value::string(resource_type);
+  if (meta.has_created()) {
+    out["created"] = web::json::value::string(FormatRfc3339(meta.created()));
+  }
+  if (meta.has_last_modified()) {
+    out["lastModified"] =
+        web::json::value::string(FormatRfc3339(meta.last_modified()));
+  }
+  if (!location.empty()) out["location"] = web::json::value::string(location);
+  out["version"] = web::json::value::string(ETagFor(meta.version()));
+  return out;
 }
 
 }  // namespace scim::edge

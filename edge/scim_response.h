@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "scim/common/v1/common.pb.h"
 
 namespace scim::edge {
 
@@ -23,6 +24,11 @@ web::http::http_response ErrorResponse(const absl::Status& status);
 
 web::http::http_response JsonResponse(web::http::status_code code,
                                       const web::json::value& body);
+
+// The SCIM `meta` attribute of a resource.
+web::json::value MetaToJson(const scim::common::v1::Meta& meta,
+                            const std::string& resource_type,
+                            const std::string& location);
 
 // W/"<version>" and back; nullopt for '*' or anything unparseable.
 std::string ETagFor(int64_t version);

@@ -4,10 +4,12 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/crypto.h"
 #include "common/status_map.h"
+#include "edge/discovery.h"
 #include "edge/scim_response.h"
 
 namespace scim::edge {
@@ -56,7 +58,9 @@ ScimServer::ScimServer(EdgeOptions options, const Backends* backends,
     : options_(std::move(options)),
       backends_(backends),
       authenticator_(authenticator),
-      users_(backends) {
+      users_(backends),
+      groups_(backends),
+      bulk_(&users_, &groups_) {
   for (const auto& base : options_.base_paths) {
     base_segments_.push_back(Segments(base));
   }
@@ -197,12 +201,83 @@ http_response ScimServer::Dispatch(http_request& request, CallerInfo& caller) {
     }
   }
 
-  if (absl::EqualsIgnoreCase(rest[0], "Users") && rest.size() <= 2) {
-    return users_.Handle(method, rest.size() == 2 ? rest[1] : "", body, ctx);
+  const std::string& resource = rest[0];
+  std::string id = rest.size() >= 2 ? rest[1] : "";
+  if (absl::EqualsIgnoreCase(resource, "Users") && rest.size() <= 2) {
+    return users_.Handle(method, id, body, ctx);
+  }
+  if (absl::EqualsIgnoreCase(resource, "Groups") && rest.size() <= 2) {
+    return groups_.Handle(method, id, body, ctx);
+  }
+  if (absl::EqualsIgnoreCase(resource, "Bulk") && rest.size() == 1) {
+    return bulk_.Handle(method, body, ctx);
+  }
+  if (rest.size() == 1 && (absl::EqualsIgnoreCase(resource, ".search"))) {
+    return ErrorResponse(absl::NotFoundError(
+        "search one resource type at a time: POST " + *base +
+        "/Users/.search or " + *base + "/Groups/.search"));
+  }
+  if (IsDiscovery(resource)) {
+    if (method != web::http::methods::GET) {
+      http_response r = ErrorResponse(absl::Status(
+          absl::StatusCode::kUnimplemented, "discovery endpoints are GET only"));
+      r.set_status_code(status_codes::MethodNotAllowed);
+      r.headers().add("Allow", "GET");
+      return r;
+    }
+    return Discover(rest, ctx);
   }
   return ErrorResponse(absl::NotFoundError(
-      "no SCIM endpoint at '" + request.request_uri().path() +
-      "'; this server serves " + *base + "/Users"));
+      "no SCIM endpoint at '" + request.request_uri().path() + "'; this " +
+      "server serves " + *base + "/Users, /Groups, /Bulk, " +
+      "/ServiceProviderConfig, /ResourceTypes and /Schemas"));
+}
+
+bool ScimServer::IsDiscovery(const std::string& resource) {
+  for (const char* name : {"ServiceProviderConfig", "serviceConfiguration",
+                           "ResourceTypes", "Schemas"}) {
+    if (absl::EqualsIgnoreCase(resource, name)) return true;
+  }
+  return false;
+}
+
+http_response ScimServer::Discover(const std::vector<std::string>& rest,
+                                   const RequestContext& ctx) const {
+  DiscoveryOptions options;
+  options.base_url = ctx.base_url;
+  int max_page = 0;
+  if (absl::SimpleAtoi(ctx.Policy("max_page_size"), &max_page)) {
+    options.max_page_size = max_page;
+  }
+  options.bulk_max_operations = kBulkMaxOperations;
+  options.bulk_max_payload = static_cast<int64_t>(options_.max_body_bytes);
+  options.groups_enabled = ctx.Policy("groups") != "disabled";
+  const std::string& resource = rest[0];
+  if (absl::EqualsIgnoreCase(resource, "ServiceProviderConfig") ||
+      absl::EqualsIgnoreCase(resource, "serviceConfiguration")) {
+    if (rest.size() > 1) return ErrorResponse(absl::NotFoundError("no such path"));
+    return JsonResponse(status_codes::OK, ServiceProviderConfig(options));
+  }
+  if (absl::EqualsIgnoreCase(resource, "ResourceTypes")) {
+    if (rest.size() == 1) {
+      return JsonResponse(status_codes::OK, ResourceTypes(options));
+    }
+    auto type = ResourceType(options, rest[1]);
+    if (!type || rest.size() > 2) {
+      return ErrorResponse(absl::NotFoundError(
+          "no resource type '" + rest[1] + "'; this server has User" +
+          (options.groups_enabled ? " and Group" : "")));
+    }
+    return JsonResponse(status_codes::OK, *type);
+  }
+  if (rest.size() == 1) return JsonResponse(status_codes::OK, Schemas(options));
+  auto schema = Schema(options, rest[1]);
+  if (!schema || rest.size() > 2) {
+    return ErrorResponse(absl::NotFoundError(
+        "no schema '" + rest[1] + "'; GET " + ctx.base_url +
+        "/Schemas lists them"));
+  }
+  return JsonResponse(status_codes::OK, *schema);
 }
 
 }  // namespace scim::edge

@@ -10,6 +10,8 @@
 #include "absl/status/status.h"
 #include "edge/authenticator.h"
 #include "edge/backends.h"
+#include "edge/bulk_handler.h"
+#include "edge/groups_handler.h"
 #include "edge/users_handler.h"
 
 namespace scim::edge {
@@ -35,12 +37,19 @@ class ScimServer {
   void Handle(web::http::http_request request);
   web::http::http_response Dispatch(web::http::http_request& request,
                                     CallerInfo& caller);
+  static bool IsDiscovery(const std::string& resource);
+  // ServiceProviderConfig, ResourceTypes and Schemas, describing the
+  // tenant's own extensions and custom fields.
+  web::http::http_response Discover(const std::vector<std::string>& rest,
+                                    const RequestContext& ctx) const;
 
   EdgeOptions options_;
   std::vector<std::vector<std::string>> base_segments_;
   const Backends* backends_;
   Authenticator* authenticator_;
   UsersHandler users_;
+  GroupsHandler groups_;
+  BulkHandler bulk_;
   std::unique_ptr<web::http::experimental::listener::http_listener> listener_;
 };
 

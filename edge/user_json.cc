@@ -642,21 +642,6 @@ value SchemasJson(const pb::User& user) {
   return value::array(std::move(schemas));
 }
 
-value MetaJson(const pb::User& user, const std::string& location) {
-  value meta = NewObject();
-  meta["resourceType"] = value::string("User");
-  if (user.meta().has_created()) {
-    meta["created"] = value::string(FormatRfc3339(user.meta().created()));
-  }
-  if (user.meta().has_last_modified()) {
-    meta["lastModified"] =
-        value::string(FormatRfc3339(user.meta().last_modified()));
-  }
-  PutString(&meta, "location", location);
-  meta["version"] = value::string(ETagFor(user.meta().version()));
-  return meta;
-}
-
 void PutCoreAttributes(const pb::User& user, value* out) {
   PutString(out, "id", user.id());
   PutString(out, "externalId", user.external_id());
@@ -728,7 +713,7 @@ value UserToJson(const pb::User& user, const std::string& location) {
   out["schemas"] = SchemasJson(user);
   PutCoreAttributes(user, &out);
   PutExtensions(user, &out);
-  out["meta"] = MetaJson(user, location);
+  out["meta"] = MetaToJson(user.meta(), "User", location);
   return out;
 }
 

@@ -1,10 +1,8 @@
 #include "edge/users_handler.h"
 
-#include <algorithm>
-
-#include "absl/strings/numbers.h"
 #include "common/status_map.h"
-#include "edge/filter_parser.h"
+#include "edge/patch_engine.h"
+#include "edge/request_body.h"
 #include "edge/scim_response.h"
 #include "edge/user_json.h"
 
@@ -15,49 +13,31 @@ namespace pb = scim::identity::v1;
 using web::http::methods;
 using web::http::status_codes;
 
-absl::StatusOr<web::json::value> ParseBody(const std::string& body) {
-  std::error_code ec;
-  web::json::value v = web::json::value::parse(body, ec);
-  if (ec) {
-    return WithScimType(
-        absl::InvalidArgumentError("the request body is not valid JSON (" +
-                                   ec.message() +
-                                   "); send a SCIM resource as a JSON object"),
-        "invalidSyntax");
-  }
-  return v;
-}
+// Concurrent writers to one user each retry their read-modify-write this many
+// times before giving up with 503; each retry means another write landed.
+constexpr int kPatchAttempts = 64;
 
 absl::StatusOr<pb::User> ParseUser(const std::string& body) {
-  absl::StatusOr<web::json::value> json = ParseBody(body);
+  absl::StatusOr<web::json::value> json = ParseJsonObject(body);
   if (!json.ok()) return json.status();
   return UserFromJson(*json);
-}
-
-// A query parameter as a whole number, or an invalidValue error naming it.
-absl::StatusOr<std::optional<int>> IntParam(const RequestContext& ctx,
-                                            const std::string& name) {
-  auto it = ctx.query.find(name);
-  if (it == ctx.query.end() || it->second.empty()) return std::nullopt;
-  int v = 0;
-  if (!absl::SimpleAtoi(it->second, &v)) {
-    return WithScimType(absl::InvalidArgumentError(
-                            name + " must be a whole number, not '" +
-                            it->second + "'"),
-                        "invalidValue");
-  }
-  return v;
-}
-
-int PolicyInt(const RequestContext& ctx, const std::string& key, int fallback) {
-  int v = 0;
-  return absl::SimpleAtoi(ctx.Policy(key), &v) ? v : fallback;
 }
 
 std::optional<int64_t> IfMatchVersion(const RequestContext& ctx) {
   auto it = ctx.headers.find("if-match");
   if (it == ctx.headers.end()) return std::nullopt;
   return VersionFromETag(it->second);
+}
+
+web::http::http_response MethodNotAllowed(const web::http::method& method,
+                                          const std::string& path,
+                                          const std::string& allow) {
+  web::http::http_response r = ErrorResponse(absl::Status(
+      absl::StatusCode::kUnimplemented,
+      method + " is not supported on " + path + "; use " + allow));
+  r.set_status_code(status_codes::MethodNotAllowed);
+  r.headers().add("Allow", allow);
+  return r;
 }
 
 }  // namespace
@@ -67,29 +47,51 @@ web::http::http_response UsersHandler::Handle(const web::http::method& method,
                                               const std::string& body,
                                               const RequestContext& ctx) const {
   if (id.empty()) {
-    if (method == methods::GET) return List(ctx);
+    if (method == methods::GET) {
+      auto params = ListParamsFromQuery(ctx);
+      if (!params.ok()) return ErrorResponse(params.status());
+      return List(*params, ctx);
+    }
     if (method == methods::POST) return Create(body, ctx);
-  } else {
-    if (method == methods::GET) return Get(id, ctx);
-    if (method == methods::PUT) return Replace(id, body, ctx);
-    if (method == methods::DEL) return Delete(id, ctx);
+    return MethodNotAllowed(method, "/Users", "GET, POST");
   }
-  web::http::http_response r = ErrorResponse(absl::Status(
-      absl::StatusCode::kUnimplemented,
-      method + " is not supported on " + (id.empty() ? "/Users" : "/Users/{id}")));
-  r.set_status_code(status_codes::MethodNotAllowed);
-  r.headers().add("Allow", id.empty() ? "GET, POST" : "GET, PUT, DELETE");
-  return r;
+  if (id == ".search") {
+    if (method != methods::POST) {
+      return MethodNotAllowed(method, "/Users/.search", "POST");
+    }
+    auto params = ListParamsFromSearch(body, ctx);
+    if (!params.ok()) return ErrorResponse(params.status());
+    return List(*params, ctx);
+  }
+  if (method == methods::GET) return Get(id, ctx);
+  if (method == methods::PUT) return Replace(id, body, ctx);
+  if (method == methods::PATCH) return Patch(id, body, ctx);
+  if (method == methods::DEL) return Delete(id, ctx);
+  return MethodNotAllowed(method, "/Users/{id}", "GET, PUT, PATCH, DELETE");
 }
 
 web::http::http_response UsersHandler::UserResponse(
     web::http::status_code code, const pb::User& user,
     const RequestContext& ctx) const {
+  auto projection = ProjectionFromQuery(ctx);
+  if (!projection.ok()) return ErrorResponse(projection.status());
   std::string location = ctx.base_url + "/Users/" + user.id();
-  web::http::http_response r = JsonResponse(code, UserToJson(user, location));
+  web::http::http_response r = JsonResponse(
+      code, Project(UserToJson(user, location), *projection, UserResource()));
   r.headers().add("Location", location);
   r.headers().add("ETag", ETagFor(user.meta().version()));
   return r;
+}
+
+absl::StatusOr<pb::User> UsersHandler::Fetch(const std::string& id,
+                                             const RequestContext& ctx) const {
+  pb::GetUserRequest request;
+  request.set_tenant_id(ctx.tenant.id());
+  request.set_id(id);
+  return backends_->Invoke<pb::User>(
+      ctx.caller, [&](grpc::ClientContext* c, pb::User* reply) {
+        return backends_->identity().GetUser(c, request, reply);
+      });
 }
 
 web::http::http_response UsersHandler::Create(const std::string& body,
@@ -109,57 +111,36 @@ web::http::http_response UsersHandler::Create(const std::string& body,
 
 web::http::http_response UsersHandler::Get(const std::string& id,
                                            const RequestContext& ctx) const {
-  pb::GetUserRequest request;
-  request.set_tenant_id(ctx.tenant.id());
-  request.set_id(id);
-  auto user = backends_->Invoke<pb::User>(
-      ctx.caller, [&](grpc::ClientContext* c, pb::User* reply) {
-        return backends_->identity().GetUser(c, request, reply);
-      });
+  auto user = Fetch(id, ctx);
   if (!user.ok()) return ErrorResponse(user.status());
   return UserResponse(status_codes::OK, *user, ctx);
 }
 
-web::http::http_response UsersHandler::List(const RequestContext& ctx) const {
+web::http::http_response UsersHandler::List(const ListParams& params,
+                                            const RequestContext& ctx) const {
   pb::ListUsersRequest request;
   request.set_tenant_id(ctx.tenant.id());
-  auto filter = ctx.query.find("filter");
-  if (filter != ctx.query.end() && !filter->second.empty()) {
-    auto parsed = ParseFilter(filter->second);
-    if (!parsed.ok()) return ErrorResponse(parsed.status());
-    *request.mutable_filter() = std::move(*parsed);
-  }
-  auto start = IntParam(ctx, "startindex");
-  if (!start.ok()) return ErrorResponse(start.status());
-  auto count = IntParam(ctx, "count");
-  if (!count.ok()) return ErrorResponse(count.status());
-  int max_page = PolicyInt(ctx, "max_page_size", 5000);
-  int page_size = PolicyInt(ctx, "page_size", 100);
-  // RFC 7644 3.4.2.4: startIndex below 1 means 1, a negative count means 0,
-  // and a count above the maximum is capped rather than refused.
-  int start_index = std::max(1, start->value_or(1));
-  int n = std::clamp(count->value_or(page_size), 0, max_page);
-  request.mutable_page()->set_start_index(start_index);
-  request.mutable_page()->set_count(n);
+  if (params.filter) *request.mutable_filter() = *params.filter;
+  request.mutable_page()->set_start_index(params.start_index);
+  request.mutable_page()->set_count(params.count);
+  request.set_sort_by(params.sort_by);
+  request.set_descending(params.descending);
   auto list = backends_->Invoke<pb::ListUsersResponse>(
       ctx.caller, [&](grpc::ClientContext* c, pb::ListUsersResponse* reply) {
         return backends_->identity().ListUsers(c, request, reply);
       });
   if (!list.ok()) return ErrorResponse(list.status());
-  web::json::value body = web::json::value::object();
-  body["schemas"] = web::json::value::array({web::json::value::string(
-      "urn:ietf:params:scim:api:messages:2.0:ListResponse")});
-  body["totalResults"] =
-      web::json::value::number(static_cast<int64_t>(list->page().total_results()));
-  body["startIndex"] = web::json::value::number(start_index);
-  body["itemsPerPage"] = web::json::value::number(list->users_size());
-  web::json::value resources = web::json::value::array(list->users_size());
-  for (int i = 0; i < list->users_size(); ++i) {
-    resources[i] = UserToJson(list->users(i),
-                              ctx.base_url + "/Users/" + list->users(i).id());
+  std::vector<web::json::value> resources;
+  resources.reserve(list->users_size());
+  for (const pb::User& user : list->users()) {
+    resources.push_back(
+        Project(UserToJson(user, ctx.base_url + "/Users/" + user.id()),
+                params.projection, UserResource()));
   }
-  body["Resources"] = resources;
-  return JsonResponse(status_codes::OK, body);
+  return JsonResponse(
+      status_codes::OK,
+      ListResponseJson(static_cast<int64_t>(list->page().total_results()),
+                       params.start_index, std::move(resources)));
 }
 
 web::http::http_response UsersHandler::Replace(const std::string& id,
@@ -180,18 +161,61 @@ web::http::http_response UsersHandler::Replace(const std::string& id,
   return UserResponse(status_codes::OK, *replaced, ctx);
 }
 
+// PATCH is a read-modify-write of the SCIM representation, written back only
+// if nobody else wrote in between (meta.version); a lost race re-reads and
+// re-applies, so concurrent PATCHes never drop each other's changes.
+web::http::http_response UsersHandler::Patch(const std::string& id,
+                                             const std::string& body,
+                                             const RequestContext& ctx) const {
+  auto patch = ParseJsonObject(body);
+  if (!patch.ok()) return ErrorResponse(patch.status());
+  std::optional<int64_t> if_match = IfMatchVersion(ctx);
+  std::string location = ctx.base_url + "/Users/" + id;
+  for (int attempt = 0; attempt < kPatchAttempts; ++attempt) {
+    auto current = Fetch(id, ctx);
+    if (!current.ok()) return ErrorResponse(current.status());
+    if (if_match && *if_match != current->meta().version()) {
+      return ErrorResponse(absl::FailedPreconditionError(
+          "the user changed since version " + std::to_string(*if_match) +
+          " (now " + std::to_string(current->meta().version()) +
+          "); read it again and resend the PATCH"));
+    }
+    web::json::value json = UserToJson(*current, location);
+    absl::Status applied = ApplyPatch(*patch, UserResource(), &json);
+    if (!applied.ok()) return ErrorResponse(applied);
+    absl::StatusOr<pb::User> updated = UserFromJson(json);
+    if (!updated.ok()) return ErrorResponse(updated.status());
+    pb::ReplaceUserRequest request;
+    request.set_tenant_id(ctx.tenant.id());
+    *request.mutable_user() = std::move(*updated);
+    request.mutable_user()->set_id(id);
+    request.set_expected_version(current->meta().version());
+    auto replaced = backends_->Invoke<pb::User>(
+        ctx.caller, [&](grpc::ClientContext* c, pb::User* reply) {
+          return backends_->identity().ReplaceUser(c, request, reply);
+        });
+    if (replaced.ok()) {
+      if (ctx.Policy("patch_response") == "no-content") {
+        web::http::http_response r(status_codes::NoContent);
+        r.headers().add("ETag", ETagFor(replaced->meta().version()));
+        return r;
+      }
+      return UserResponse(status_codes::OK, *replaced, ctx);
+    }
+    if (replaced.status().code() != absl::StatusCode::kFailedPrecondition) {
+      return ErrorResponse(replaced.status());
+    }
+  }
+  return ErrorResponse(absl::UnavailableError(
+      "the user is being changed by many writers at once; retry the PATCH"));
+}
+
 web::http::http_response UsersHandler::Delete(const std::string& id,
                                               const RequestContext& ctx) const {
   std::optional<int64_t> version = IfMatchVersion(ctx);
   if (ctx.Policy("delete_mode") == "soft") {
     // Soft delete keeps the user and its history, deactivated.
-    pb::GetUserRequest get;
-    get.set_tenant_id(ctx.tenant.id());
-    get.set_id(id);
-    auto user = backends_->Invoke<pb::User>(
-        ctx.caller, [&](grpc::ClientContext* c, pb::User* reply) {
-          return backends_->identity().GetUser(c, get, reply);
-        });
+    auto user = Fetch(id, ctx);
     if (!user.ok()) return ErrorResponse(user.status());
     pb::ReplaceUserRequest request;
     request.set_tenant_id(ctx.tenant.id());

@@ -6,33 +6,44 @@
 #include <string>
 
 #include "edge/backends.h"
+#include "edge/list_params.h"
+#include "edge/projection.h"
 #include "edge/request_context.h"
 
 namespace scim::edge {
 
-// /Users: create, read, list with filters and paging, replace, delete.
+// /Users: create, read, list and search with filters, sorting and paging,
+// replace, patch, delete.
 class UsersHandler {
  public:
   explicit UsersHandler(const Backends* backends) : backends_(backends) {}
 
-  // `id` is empty for the collection. `body` is the raw request body.
+  // `id` is empty for the collection and ".search" for POST /Users/.search.
+  // `body` is the raw request body.
   web::http::http_response Handle(const web::http::method& method,
-                                   const std::string& id,
-                                   const std::string& body,
-                                   const RequestContext& ctx) const;
+                                  const std::string& id,
+                                  const std::string& body,
+                                  const RequestContext& ctx) const;
 
  private:
   web::http::http_response Create(const std::string& body,
                                   const RequestContext& ctx) const;
   web::http::http_response Get(const std::string& id,
                                const RequestContext& ctx) const;
-  web::http::http_response List(const RequestContext& ctx) const;
+  web::http::http_response List(const ListParams& params,
+                                const RequestContext& ctx) const;
   web::http::http_response Replace(const std::string& id,
                                    const std::string& body,
                                    const RequestContext& ctx) const;
+  web::http::http_response Patch(const std::string& id,
+                                 const std::string& body,
+                                 const RequestContext& ctx) const;
   web::http::http_response Delete(const std::string& id,
                                   const RequestContext& ctx) const;
-  // 200/201 with the user, its Location and ETag.
+  absl::StatusOr<scim::identity::v1::User> Fetch(
+      const std::string& id, const RequestContext& ctx) const;
+  // 200/201 with the user (projected as the query asks), its Location and
+  // ETag.
   web::http::http_response UserResponse(web::http::status_code code,
                                         const scim::identity::v1::User& user,
                                         const RequestContext& ctx) const;

@@ -124,13 +124,75 @@ grpc::Status IdentityServiceImpl::ListUsers(
   count = std::clamp(count, 0, 100000);
   auto page = users_->List(request->tenant_id(),
                            request->has_filter() ? &request->filter() : nullptr,
-                           request->page().start_index(), count);
+                           request->page().start_index(), count,
+                           request->sort_by(), request->descending());
   if (!page.ok()) return ReplyStatus(context, page.status());
   for (auto& u : page->users) *response->add_users() = std::move(u);
   response->mutable_page()->set_total_results(page->total_results);
   response->mutable_page()->set_start_index(page->start_index);
   response->mutable_page()->set_items_per_page(response->users_size());
   return grpc::Status::OK;
+}
+
+grpc::Status IdentityServiceImpl::ListGroupMembers(
+    grpc::ServerContext* context, const pb::ListGroupMembersRequest* request,
+    pb::ListGroupMembersResponse* response) {
+  if (auto s = RequireTenant(request->tenant_id()); !s.ok()) {
+    return ReplyStatus(context, s);
+  }
+  int count = request->page().has_count() ? request->page().count() : 5000;
+  auto page = users_->ListMembers(request->tenant_id(), request->group_id(),
+                                  request->page().start_index(),
+                                  std::clamp(count, 0, 100000));
+  if (!page.ok()) return ReplyStatus(context, page.status());
+  for (auto& m : page->members) {
+    pb::GroupMember* out = response->add_members();
+    out->set_value(std::move(m.user_id));
+    out->set_display(std::move(m.display));
+  }
+  response->mutable_page()->set_total_results(page->total_results);
+  response->mutable_page()->set_start_index(
+      std::max(request->page().start_index(), 1));
+  response->mutable_page()->set_items_per_page(response->members_size());
+  return grpc::Status::OK;
+}
+
+grpc::Status IdentityServiceImpl::UpdateGroupMembers(
+    grpc::ServerContext* context, const pb::UpdateGroupMembersRequest* request,
+    pb::UpdateGroupMembersResponse* response) {
+  if (auto s = RequireTenant(request->tenant_id()); !s.ok()) {
+    return ReplyStatus(context, s);
+  }
+  UserStore::MemberChange change;
+  change.group_id = request->group_id();
+  change.group_display = request->group_display();
+  for (const std::string& id : request->add_user_ids()) {
+    auto display = request->member_displays().find(id);
+    change.add.push_back(
+        {id, display == request->member_displays().end() ? ""
+                                                          : display->second});
+  }
+  change.remove.assign(request->remove_user_ids().begin(),
+                       request->remove_user_ids().end());
+  change.replace_all = request->replace_all();
+  auto counts =
+      users_->UpdateMembers(request->tenant_id(), change, ActorFrom(*context));
+  if (!counts.ok()) return ReplyStatus(context, counts.status());
+  response->set_added(counts->first);
+  response->set_removed(counts->second);
+  return grpc::Status::OK;
+}
+
+grpc::Status IdentityServiceImpl::RemoveGroup(
+    grpc::ServerContext* context, const pb::RemoveGroupRequest* request,
+    pb::RemoveGroupResponse*) {
+  if (auto s = RequireTenant(request->tenant_id()); !s.ok()) {
+    return ReplyStatus(context, s);
+  }
+  return ReplyStatus(context,
+                     users_->RemoveGroup(request->tenant_id(),
+                                         request->group_id(),
+                                         ActorFrom(*context)));
 }
 
 grpc::Status TenantServiceImpl::CreateTenant(

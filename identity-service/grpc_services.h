@@ -33,6 +33,16 @@ class IdentityServiceImpl final : public pb::IdentityService::Service {
   grpc::Status ListUsers(grpc::ServerContext* context,
                          const pb::ListUsersRequest* request,
                          pb::ListUsersResponse* response) override;
+  grpc::Status ListGroupMembers(
+      grpc::ServerContext* context, const pb::ListGroupMembersRequest* request,
+      pb::ListGroupMembersResponse* response) override;
+  grpc::Status UpdateGroupMembers(
+      grpc::ServerContext* context,
+      const pb::UpdateGroupMembersRequest* request,
+      pb::UpdateGroupMembersResponse* response) override;
+  grpc::Status RemoveGroup(grpc::ServerContext* context,
+                           const pb::RemoveGroupRequest* request,
+                           pb::RemoveGroupResponse* response) override;
 
  private:
   UserStore* users_;

@@ -17,11 +17,12 @@ enum Family : size_t {
   kUsers,         // tenant id, user id -> User
   kUserIndex,     // tenant id, index kind, key[, user id] -> user id
   kOutbox,        // sequence -> audit Event awaiting shipment
+  kMemberships,   // tenant id, group id, user id -> member display
 };
 
 inline std::vector<std::string> IdentityFamilies() {
   return {"tenants", "tenant_names", "tokens", "tenant_tokens",
-          "users",   "user_index",   "outbox"};
+          "users",   "user_index",   "outbox",       "memberships"};
 }
 
 }  // namespace scim::identity

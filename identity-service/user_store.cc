@@ -10,7 +10,7 @@
 #include "common/crypto.h"
 #include "common/status_map.h"
 #include "common/time_util.h"
-#include "identity-service/filter_eval.h"
+#include "common/filter_eval.h"
 #include "identity-service/identity_db.h"
 
 namespace scim::identity {
@@ -80,6 +80,25 @@ std::string CoreAttribute(const std::string& attribute) {
   std::string lower = Lower(attribute);
   if (absl::StartsWith(lower, kCore)) return lower.substr(kCore.size());
   return lower;
+}
+
+// Cuts the requested page out of the sorted matches (a no-op when the list
+// was not sorted: `sorted` is empty and `page` already holds its users).
+UserStore::Page SortedPage(UserStore::Page page,
+                           std::vector<std::pair<SortKey, User>> sorted,
+                           int count, bool descending) {
+  if (sorted.empty()) return page;
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [descending](const auto& a, const auto& b) {
+                     return a.first.Before(b.first, descending);
+                   });
+  size_t from = static_cast<size_t>(page.start_index - 1);
+  for (size_t i = from; i < sorted.size() &&
+                        static_cast<int>(page.users.size()) < count;
+       ++i) {
+    page.users.push_back(std::move(sorted[i].second));
+  }
+  return page;
 }
 
 }  // namespace
@@ -298,6 +317,9 @@ absl::Status UserStore::Delete(const std::string& tenant, const std::string& id,
   for (const auto& k : IndexKeys(tenant, *old)) {
     batch.Delete(db_->family(kUserIndex), k);
   }
+  for (const auto& g : old->groups()) {
+    batch.Delete(db_->family(kMemberships), Key({tenant, g.value(), id}));
+  }
   outbox_->Append(&batch, UserEvent("delete", tenant, *old), actor);
   absl::Status s = db_->Write(&batch);
   if (!s.ok()) return s;
@@ -359,15 +381,23 @@ std::optional<std::vector<std::string>> UserStore::IndexCandidates(
 absl::StatusOr<UserStore::Page> UserStore::List(const std::string& tenant,
                                                 const Filter* filter,
                                                 int start_index,
-                                                int count) const {
+                                                int count,
+                                                const std::string& sort_by,
+                                                bool descending) const {
   if (filter != nullptr) {
     // Reports a bad attribute even when no user is there to evaluate.
     absl::StatusOr<bool> valid = Matches(User(), *filter);
     if (!valid.ok()) return valid.status();
   }
+  if (!sort_by.empty()) {
+    auto valid = SortKeyOf(User(), sort_by);
+    if (!valid.ok()) return valid.status();
+  }
   Page page;
   page.start_index = std::max(start_index, 1);
   int64_t skip = page.start_index - 1;
+  // Sorting needs every match before the page can be cut.
+  std::vector<std::pair<SortKey, User>> sorted;
   auto consider = [&](const User& u) -> absl::Status {
     if (filter != nullptr) {
       absl::StatusOr<bool> m = Matches(u, *filter);
@@ -375,6 +405,12 @@ absl::StatusOr<UserStore::Page> UserStore::List(const std::string& tenant,
       if (!*m) return absl::OkStatus();
     }
     ++page.total_results;
+    if (!sort_by.empty()) {
+      auto key = SortKeyOf(u, sort_by);
+      if (!key.ok()) return key.status();
+      sorted.emplace_back(std::move(*key), u);
+      return absl::OkStatus();
+    }
     if (skip > 0) {
       --skip;
     } else if (static_cast<int>(page.users.size()) < count) {
@@ -395,7 +431,7 @@ absl::StatusOr<UserStore::Page> UserStore::List(const std::string& tenant,
       absl::Status s = consider(*u);
       if (!s.ok()) return s;
     }
-    return page;
+    return SortedPage(std::move(page), std::move(sorted), count, descending);
   }
   std::string prefix = KeyPrefix({tenant});
   std::unique_ptr<rocksdb::Iterator> it(
@@ -408,7 +444,7 @@ absl::StatusOr<UserStore::Page> UserStore::List(const std::string& tenant,
     if (!s.ok()) return s;
   }
   if (!it->status().ok()) return FromRocks(it->status());
-  return page;
+  return SortedPage(std::move(page), std::move(sorted), count, descending);
 }
 
 }  // namespace scim::identity

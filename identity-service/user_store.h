@@ -2,6 +2,7 @@
 #define SCIM_IDENTITY_SERVICE_USER_STORE_H_
 
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -49,9 +50,40 @@ class UserStore {
   // Users matching `filter` (all when null) in a stable order, `count` of
   // them from the one-based `start_index`. Equality on an indexed attribute,
   // also inside an `and`, is answered from the index.
+  // With `sort_by`, the whole match set is ordered by that attribute first.
   absl::StatusOr<Page> List(const std::string& tenant,
                             const scim::common::v1::Filter* filter,
-                            int start_index, int count) const;
+                            int start_index, int count,
+                            const std::string& sort_by = "",
+                            bool descending = false) const;
+
+  // Group memberships (group_members.cc). A membership is an entry of the
+  // memberships family and the mirroring element of User.groups, always
+  // written in one batch with a new version of the user.
+  struct Member {
+    std::string user_id;
+    std::string display;
+  };
+  struct MemberPage {
+    std::vector<Member> members;
+    int64_t total_results = 0;
+  };
+  absl::StatusOr<MemberPage> ListMembers(const std::string& tenant,
+                                         const std::string& group_id,
+                                         int start_index, int count) const;
+  struct MemberChange {
+    std::string group_id;
+    std::string group_display;
+    std::vector<Member> add;
+    std::vector<std::string> remove;
+    bool replace_all = false;
+  };
+  // INVALID_ARGUMENT naming every unknown user id, before any write.
+  absl::StatusOr<std::pair<int, int>> UpdateMembers(const std::string& tenant,
+                                                    const MemberChange& change,
+                                                    const Actor& actor);
+  absl::Status RemoveGroup(const std::string& tenant,
+                           const std::string& group_id, const Actor& actor);
 
   // Index keys a user owns (exposed for consistency checks and tests).
   static std::vector<std::string> IndexKeys(const std::string& tenant,
@@ -59,6 +91,14 @@ class UserStore {
 
  private:
   absl::Status CheckUserNameFree(const std::string& tenant, const User& user);
+  std::vector<std::string> MemberIds(const std::string& tenant,
+                                     const std::string& group_id) const;
+  // Adds the user's new version to `batch` with its groups changed; false
+  // when nothing changed.
+  bool PutMembership(const std::string& tenant, const std::string& group_id,
+                     const std::string& group_display, bool member,
+                     const std::string& display, User* user,
+                     rocksdb::WriteBatch* batch, const Actor& actor);
   std::vector<std::string> IdsWithPrefix(const std::string& prefix) const;
   std::optional<std::vector<std::string>> IndexCandidates(
       const std::string& tenant, const scim::common::v1::Filter& f) const;

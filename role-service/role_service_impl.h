@@ -14,6 +14,15 @@ class RoleServiceImpl final : public pb::RoleService::Service {
   grpc::Status CreateRole(grpc::ServerContext* context,
                           const pb::CreateRoleRequest* request,
                           pb::Role* response) override;
+  grpc::Status GetRole(grpc::ServerContext* context,
+                       const pb::GetRoleRequest* request,
+                       pb::Role* response) override;
+  grpc::Status UpdateRole(grpc::ServerContext* context,
+                          const pb::UpdateRoleRequest* request,
+                          pb::Role* response) override;
+  grpc::Status DeleteRole(grpc::ServerContext* context,
+                          const pb::DeleteRoleRequest* request,
+                          pb::DeleteRoleResponse* response) override;
   grpc::Status ListRoles(grpc::ServerContext* context,
                          const pb::ListRolesRequest* request,
                          pb::ListRolesResponse* response) override;

@@ -9,7 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/match.h"
 #include "common/crypto.h"
+#include "common/filter_eval.h"
 #include "common/status_map.h"
 #include "common/time_util.h"
 
@@ -58,6 +60,42 @@ std::string IndexKey(const std::string& tenant_id, const std::string& value) {
   return Key({tenant_id, absl::AsciiStrToLower(RoleValue(value))});
 }
 
+// A role seen as a SCIM Group: the filter says displayName, the role says
+// name.
+scim::common::v1::Filter AsRoleFilter(scim::common::v1::Filter f) {
+  static const std::string kGroupUrn =
+      "urn:ietf:params:scim:schemas:core:2.0:Group:";
+  std::string attribute = f.attribute();
+  if (absl::StartsWithIgnoreCase(attribute, kGroupUrn)) {
+    attribute = attribute.substr(kGroupUrn.size());
+  }
+  if (absl::EqualsIgnoreCase(attribute, "displayName")) attribute = "name";
+  f.set_attribute(attribute);
+  for (auto& child : *f.mutable_children()) child = AsRoleFilter(child);
+  return f;
+}
+
+// The role value an equality on name or value asks for, also inside an
+// `and`, so such lookups read one index entry.
+std::optional<std::string> IndexedValue(const scim::common::v1::Filter& f) {
+  using scim::common::v1::Filter;
+  if (f.op() == Filter::AND) {
+    for (const auto& c : f.children()) {
+      if (auto v = IndexedValue(c)) return v;
+    }
+    return std::nullopt;
+  }
+  if (f.op() != Filter::EQ || f.has_value_filter() ||
+      !f.value().has_string_value()) {
+    return std::nullopt;
+  }
+  if (absl::EqualsIgnoreCase(f.attribute(), "name") ||
+      absl::EqualsIgnoreCase(f.attribute(), "value")) {
+    return f.value().string_value();
+  }
+  return std::nullopt;
+}
+
 std::string Quoted(absl::string_view s) { return absl::StrCat("'", s, "'"); }
 
 std::string UnknownValuesDetail(const std::vector<std::string>& unknown,
@@ -97,7 +135,8 @@ absl::StatusOr<std::unique_ptr<RoleStore>> RoleStore::Open(
 }
 
 absl::StatusOr<pb::Role> RoleStore::Create(const std::string& tenant_id,
-                                           const std::string& name) {
+                                           const std::string& name,
+                                           const std::string& external_id) {
   if (auto s = CheckTenant(tenant_id); !s.ok()) return s;
   // Surrounding blanks would become leading/trailing underscores in the
   // value, which no administrator means.
@@ -109,39 +148,90 @@ absl::StatusOr<pb::Role> RoleStore::Create(const std::string& tenant_id,
   role.set_tenant_id(tenant_id);
   role.set_name(clean);
   role.set_value(RoleValue(clean));
+  role.set_external_id(external_id);
   auto now = NowTimestamp();
   *role.mutable_meta()->mutable_created() = now;
   *role.mutable_meta()->mutable_last_modified() = now;
   role.mutable_meta()->set_version(1);
 
   absl::MutexLock lock(&write_mu_);
-  auto existing = FindByValue(tenant_id, role.value());
-  if (existing.ok()) {
-    return WithScimType(
-        absl::AlreadyExistsError(absl::StrCat(
-            "role ", Quoted(clean), " (value ", Quoted(role.value()),
-            ") conflicts with existing role ", Quoted(existing->name()),
-            " (value ", Quoted(existing->value()), ", id ", existing->id(),
-            "); role values are compared case-insensitively")),
-        "uniqueness");
-  }
-  if (!absl::IsNotFound(existing.status())) return existing.status();
-
+  if (auto s = CheckValueFree(tenant_id, role); !s.ok()) return s;
   rocksdb::WriteBatch batch;
-  auto put = [&](Family f, const std::string& key, const std::string& value) {
-    return FromRocks(batch.Put(db_->family(f), key, value));
-  };
-  if (auto s =
-          put(kRoles, Key({tenant_id, role.id()}), role.SerializeAsString());
-      !s.ok()) {
-    return s;
-  }
-  if (auto s = put(kRoleValues, IndexKey(tenant_id, role.value()), role.id());
-      !s.ok()) {
-    return s;
-  }
+  batch.Put(db_->family(kRoles), Key({tenant_id, role.id()}),
+            role.SerializeAsString());
+  batch.Put(db_->family(kRoleValues), IndexKey(tenant_id, role.value()),
+            role.id());
   if (auto s = db_->Write(&batch); !s.ok()) return s;
   return role;
+}
+
+absl::Status RoleStore::CheckValueFree(const std::string& tenant_id,
+                                       const pb::Role& role) const {
+  auto existing = FindByValue(tenant_id, role.value());
+  if (absl::IsNotFound(existing.status())) return absl::OkStatus();
+  if (!existing.ok()) return existing.status();
+  if (existing->id() == role.id()) return absl::OkStatus();
+  return WithScimType(
+      absl::AlreadyExistsError(absl::StrCat(
+          "role ", Quoted(role.name()), " (value ", Quoted(role.value()),
+          ") conflicts with existing role ", Quoted(existing->name()),
+          " (value ", Quoted(existing->value()), ", id ", existing->id(),
+          "); role values are compared case-insensitively")),
+      "uniqueness");
+}
+
+absl::StatusOr<pb::Role> RoleStore::Get(const std::string& tenant_id,
+                                        const std::string& role_id) const {
+  if (auto s = CheckTenant(tenant_id); !s.ok()) return s;
+  auto role = Load(tenant_id, role_id);
+  if (absl::IsNotFound(role.status())) {
+    return absl::NotFoundError("no group or role with id '" + role_id +
+                               "' in this tenant; it may have been deleted");
+  }
+  return role;
+}
+
+absl::StatusOr<pb::Role> RoleStore::Update(
+    const std::string& tenant_id, const std::string& role_id,
+    const std::string& name, const std::string& external_id,
+    std::optional<int64_t> expected_version) {
+  std::string clean(absl::StripAsciiWhitespace(name));
+  if (auto s = CheckName(clean); !s.ok()) return s;
+  absl::MutexLock lock(&write_mu_);
+  auto old = Get(tenant_id, role_id);
+  if (!old.ok()) return old.status();
+  if (expected_version && *expected_version != old->meta().version()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "role ", role_id, " changed since version ", *expected_version,
+        " (now ", old->meta().version(), "); read it again and retry"));
+  }
+  pb::Role role = *old;
+  role.set_name(clean);
+  role.set_value(RoleValue(clean));
+  role.set_external_id(external_id);
+  *role.mutable_meta()->mutable_last_modified() = NowTimestamp();
+  role.mutable_meta()->set_version(old->meta().version() + 1);
+  if (auto s = CheckValueFree(tenant_id, role); !s.ok()) return s;
+  rocksdb::WriteBatch batch;
+  std::string old_key = IndexKey(tenant_id, old->value());
+  std::string new_key = IndexKey(tenant_id, role.value());
+  if (old_key != new_key) batch.Delete(db_->family(kRoleValues), old_key);
+  batch.Put(db_->family(kRoleValues), new_key, role.id());
+  batch.Put(db_->family(kRoles), Key({tenant_id, role.id()}),
+            role.SerializeAsString());
+  if (auto s = db_->Write(&batch); !s.ok()) return s;
+  return role;
+}
+
+absl::Status RoleStore::Delete(const std::string& tenant_id,
+                               const std::string& role_id) {
+  absl::MutexLock lock(&write_mu_);
+  auto old = Get(tenant_id, role_id);
+  if (!old.ok()) return old.status();
+  rocksdb::WriteBatch batch;
+  batch.Delete(db_->family(kRoles), Key({tenant_id, role_id}));
+  batch.Delete(db_->family(kRoleValues), IndexKey(tenant_id, old->value()));
+  return db_->Write(&batch);
 }
 
 absl::StatusOr<std::vector<pb::Role>> RoleStore::List(
@@ -171,6 +261,50 @@ absl::StatusOr<std::vector<pb::Role>> RoleStore::List(
               return la != lb ? la < lb : a.name() < b.name();
             });
   return roles;
+}
+
+absl::StatusOr<RoleStore::Page> RoleStore::Find(
+    const std::string& tenant_id, const scim::common::v1::Filter* filter,
+    int start_index, std::optional<int> count) const {
+  std::optional<scim::common::v1::Filter> as_role;
+  if (filter != nullptr) {
+    as_role = AsRoleFilter(*filter);
+    // Reports a bad attribute even when the tenant has no roles.
+    if (auto valid = Matches(pb::Role(), *as_role); !valid.ok()) {
+      return valid.status();
+    }
+  }
+  std::vector<pb::Role> candidates;
+  std::optional<std::string> by_value =
+      as_role ? IndexedValue(*as_role) : std::nullopt;
+  if (by_value) {
+    auto role = FindByValue(tenant_id, *by_value);
+    if (role.ok()) {
+      candidates.push_back(std::move(*role));
+    } else if (!absl::IsNotFound(role.status())) {
+      return role.status();
+    }
+  } else {
+    auto all = List(tenant_id);
+    if (!all.ok()) return all.status();
+    candidates = std::move(*all);
+  }
+  Page page;
+  int64_t skip = std::max(start_index, 1) - 1;
+  for (auto& role : candidates) {
+    if (as_role) {
+      auto m = Matches(role, *as_role);
+      if (!m.ok()) return m.status();
+      if (!*m) continue;
+    }
+    ++page.total_results;
+    if (skip > 0) {
+      --skip;
+    } else if (!count || static_cast<int>(page.roles.size()) < *count) {
+      page.roles.push_back(std::move(role));
+    }
+  }
+  return page;
 }
 
 absl::StatusOr<std::vector<pb::Role>> RoleStore::Resolve(

@@ -2,6 +2,7 @@
 #define SCIM_ROLE_SERVICE_ROLE_STORE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "common/rocks_db.h"
+#include "scim/common/v1/common.pb.h"
 #include "scim/role/v1/role.pb.h"
 
 namespace scim::role {
@@ -30,10 +32,33 @@ class RoleStore {
   // INVALID_ARGUMENT for a bad tenant id or name, ALREADY_EXISTS when another
   // role of the tenant has the same value.
   absl::StatusOr<pb::Role> Create(const std::string& tenant_id,
-                                  const std::string& name);
+                                  const std::string& name,
+                                  const std::string& external_id = "");
+  // NOT_FOUND naming the id when the tenant has no such role.
+  absl::StatusOr<pb::Role> Get(const std::string& tenant_id,
+                               const std::string& role_id) const;
+  // Renames (the value follows the name, and must stay unique) and sets
+  // the externalId; FAILED_PRECONDITION when `expected_version` is stale.
+  absl::StatusOr<pb::Role> Update(const std::string& tenant_id,
+                                  const std::string& role_id,
+                                  const std::string& name,
+                                  const std::string& external_id,
+                                  std::optional<int64_t> expected_version);
+  absl::Status Delete(const std::string& tenant_id, const std::string& role_id);
   // Sorted by name.
   absl::StatusOr<std::vector<pb::Role>> List(
       const std::string& tenant_id) const;
+
+  struct Page {
+    std::vector<pb::Role> roles;
+    int64_t total_results = 0;
+  };
+  // Roles matching `filter` (all when null), sorted by name, `count` of
+  // them (all when nullopt) from the one-based `start_index`. The filter
+  // sees a role as a SCIM Group: displayName is the role's name.
+  absl::StatusOr<Page> Find(const std::string& tenant_id,
+                            const scim::common::v1::Filter* filter,
+                            int start_index, std::optional<int> count) const;
   // The role of each value, in order. Any unknown value fails the call with
   // INVALID_ARGUMENT naming every unknown value and the known ones.
   absl::StatusOr<std::vector<pb::Role>> Resolve(
@@ -45,6 +70,8 @@ class RoleStore {
   // NOT_FOUND when no role of the tenant has `value`.
   absl::StatusOr<pb::Role> FindByValue(const std::string& tenant_id,
                                        const std::string& value) const;
+  absl::Status CheckValueFree(const std::string& tenant_id,
+                              const pb::Role& role) const;
   absl::StatusOr<pb::Role> Load(const std::string& tenant_id,
                                 const std::string& role_id) const;
 

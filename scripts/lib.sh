@@ -31,6 +31,20 @@ install_deps() {
   fi
 }
 
+# newman replays Microsoft's SCIM conformance collection in the tests; it is
+# the one test tool from npm, pinned by tests/conformance/package-lock.json.
+install_newman() {
+  if ! command -v npm >/dev/null 2>&1; then
+    as_root apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm
+  fi
+  local dir="$ROOT/tests/conformance"
+  if [ ! -x "$dir/node_modules/.bin/newman" ] ||
+     [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 # build DIR [extra cmake args...]
 build() {
   local dir="$1"; shift

@@ -5,6 +5,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 start=$(date +%s)
 install_deps
+install_newman
 cd "$ROOT"
 
 echo "== build (RelWithDebInfo)"

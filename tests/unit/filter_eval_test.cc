@@ -1,4 +1,4 @@
-#include "identity-service/filter_eval.h"
+#include "common/filter_eval.h"
 
 #include <gtest/gtest.h>
 

@@ -178,5 +178,65 @@ TEST_F(RoleStoreTest, RolesSurviveReopen) {
             absl::StatusCode::kAlreadyExists);
 }
 
+
+scim::common::v1::Filter NameEq(const std::string& attr, const std::string& v) {
+  scim::common::v1::Filter f;
+  f.set_op(scim::common::v1::Filter::EQ);
+  f.set_attribute(attr);
+  f.mutable_value()->set_string_value(v);
+  return f;
+}
+
+TEST_F(RoleStoreTest, FindFiltersAsGroupsAndPages) {
+  MustCreate("t1", "Travel Arrangers");
+  MustCreate("t1", "Bookers");
+  MustCreate("t1", "Approvers");
+  MustCreate("t2", "Bookers");
+  auto f = NameEq("displayName", "travel arrangers");
+  auto page = store_->Find("t1", &f, 1, std::nullopt);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->total_results, 1);
+  EXPECT_EQ(page->roles[0].name(), "Travel Arrangers");
+  auto urn = NameEq("urn:ietf:params:scim:schemas:core:2.0:Group:displayName",
+                    "Bookers");
+  EXPECT_EQ(store_->Find("t1", &urn, 1, std::nullopt)->total_results, 1);
+
+  auto all = store_->Find("t1", nullptr, 2, 1);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->total_results, 3);
+  ASSERT_EQ(all->roles.size(), 1u);
+  EXPECT_EQ(all->roles[0].name(), "Bookers");
+
+  auto unknown = NameEq("shoeSize", "9");
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      store_->Find("t1", &unknown, 1, std::nullopt).status()));
+}
+
+TEST_F(RoleStoreTest, UpdateRenamesAndKeepsValuesUnique) {
+  pb::Role role = MustCreate("t1", "Old Name");
+  MustCreate("t1", "Taken");
+  auto renamed = store_->Update("t1", role.id(), "New Name", "ext-1", 1);
+  ASSERT_TRUE(renamed.ok()) << renamed.status();
+  EXPECT_EQ(renamed->value(), "New_Name");
+  EXPECT_EQ(renamed->external_id(), "ext-1");
+  EXPECT_EQ(renamed->meta().version(), 2);
+  EXPECT_EQ(store_->Resolve("t1", {"new_name"})->at(0).id(), role.id());
+  EXPECT_FALSE(store_->Resolve("t1", {"Old_Name"}).ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(
+      store_->Update("t1", role.id(), "Other", "", 1).status()));
+  EXPECT_TRUE(absl::IsAlreadyExists(
+      store_->Update("t1", role.id(), "taken", "", std::nullopt).status()));
+  EXPECT_TRUE(absl::IsNotFound(
+      store_->Update("t1", "nope", "X", "", std::nullopt).status()));
+}
+
+TEST_F(RoleStoreTest, DeleteFreesTheValue) {
+  pb::Role role = MustCreate("t1", "Short Lived");
+  ASSERT_TRUE(store_->Delete("t1", role.id()).ok());
+  EXPECT_TRUE(absl::IsNotFound(store_->Get("t1", role.id()).status()));
+  EXPECT_TRUE(absl::IsNotFound(store_->Delete("t1", role.id())));
+  MustCreate("t1", "short lived");
+}
+
 }  // namespace
 }  // namespace scim::role

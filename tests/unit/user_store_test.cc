@@ -194,5 +194,23 @@ TEST_F(UserStoreTest, SurvivesReopen) {
   EXPECT_EQ(store_->FindByUserName("t1", "durable")->id(), u->id());
 }
 
+TEST_F(UserStoreTest, ListSortsTheWholeMatchSetBeforePaging) {
+  for (const char* name : {"c@example.com", "a@example.com", "b@example.com"}) {
+    ASSERT_TRUE(store_->Create("t1", NewUser(name, "", name), Actor()).ok());
+  }
+  auto page = store_->List("t1", nullptr, 1, 2, "userName", true);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->total_results, 3);
+  ASSERT_EQ(page->users.size(), 2u);
+  EXPECT_EQ(page->users[0].user_name(), "c@example.com");
+  EXPECT_EQ(page->users[1].user_name(), "b@example.com");
+  auto second = store_->List("t1", nullptr, 3, 2, "userName", true);
+  EXPECT_EQ(second->users.at(0).user_name(), "a@example.com");
+  auto by_email = store_->List("t1", nullptr, 1, 3, "emails.value", false);
+  EXPECT_EQ(by_email->users.at(0).user_name(), "a@example.com");
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      store_->List("t1", nullptr, 1, 2, "shoeSize", false).status()));
+}
+
 }  // namespace
 }  // namespace scim::identity

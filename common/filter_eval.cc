@@ -1,4 +1,4 @@
-#include "identity-service/filter_eval.h"
+#include "common/filter_eval.h"
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/timestamp.pb.h>
@@ -14,7 +14,7 @@
 #include "common/time_util.h"
 #include "scim/identity/v1/identity.pb.h"
 
-namespace scim::identity {
+namespace scim {
 namespace {
 
 using google::protobuf::Descriptor;
@@ -399,8 +399,57 @@ absl::StatusOr<bool> Evaluate(const Message& m, const Filter& f, int depth) {
 
 }  // namespace
 
+bool SortKey::Before(const SortKey& other, bool descending) const {
+  if (present != other.present) return present;
+  if (!present) return false;
+  if (kind != other.kind) return descending ? kind > other.kind : kind < other.kind;
+  int c = 0;
+  if (kind == Leaf::kString) {
+    c = text.compare(other.text);
+  } else {
+    c = number < other.number ? -1 : number > other.number ? 1 : 0;
+  }
+  return descending ? c > 0 : c < 0;
+}
+
+absl::StatusOr<SortKey> SortKeyOf(const Message& resource,
+                                  const std::string& attribute) {
+  std::vector<Leaf> values;
+  absl::Status s = CollectPath(resource, attribute, nullptr, &values);
+  if (!s.ok()) {
+    return WithScimType(
+        absl::InvalidArgumentError(
+            "sortBy '" + attribute +
+            "' is not an attribute of this resource; sort by one such as "
+            "userName, displayName, name.familyName or meta.lastModified"),
+        "invalidValue");
+  }
+  SortKey key;
+  for (const Leaf& l : values) {
+    if (!Present(l)) continue;
+    key.present = true;
+    key.kind = l.kind;
+    switch (l.kind) {
+      case Leaf::kString:
+        key.text = absl::AsciiStrToLower(l.s);
+        break;
+      case Leaf::kBool:
+        key.number = l.b ? 1 : 0;
+        break;
+      case Leaf::kNumber:
+        key.number = l.n;
+        break;
+      case Leaf::kTime:
+        key.number = static_cast<double>(l.micros);
+        break;
+    }
+    break;
+  }
+  return key;
+}
+
 absl::StatusOr<bool> Matches(const Message& resource, const Filter& filter) {
   return Evaluate(resource, filter, 0);
 }
 
-}  // namespace scim::identity
+}  // namespace scim
