@@ -12,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "common/time_util.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
@@ -769,6 +770,11 @@ absl::Status Parser::ParseValue(absl::string_view op_name, Filter::Op op,
   const Token& token = current_;
   if (token.kind == TokenKind::kString) {
     value->set_string_value(token.value);
+  } else if (token.kind == TokenKind::kNumber && !IsJsonNumber(token.raw) &&
+             ParseRfc3339(std::string(token.raw)).ok()) {
+    // An unquoted dateTime, as Microsoft's reference collection sends
+    // (meta.created gt 2015-10-10T14:38:21.8617979-07:00).
+    value->set_string_value(std::string(token.raw));
   } else if (token.kind == TokenKind::kNumber) {
     double number;
     if (!IsJsonNumber(token.raw) || !absl::SimpleAtod(token.raw, &number)) {
@@ -784,6 +790,13 @@ absl::Status Parser::ParseValue(absl::string_view op_name, Filter::Op op,
     value->set_bool_value(AtKeyword("true"));
   } else if (AtKeyword("null")) {
     value->set_null_value(true);
+  } else if (token.kind == TokenKind::kWord && absl::ascii_isalpha(token.raw[0]) &&
+             !AtKeyword("and") &&
+             !AtKeyword("or") && !AtKeyword("not")) {
+    // RFC 7644 wants strings quoted, but clients built on Microsoft's
+    // reference code send bare words (userName sw O); one word is
+    // unambiguous, so it is taken as the string it spells.
+    value->set_string_value(std::string(token.raw));
   } else {
     return Error(
         token.offset,

@@ -106,10 +106,9 @@ absl::Status UnknownAttribute(const ResourceSchema& resource,
     bool in_extension;
     schema = SplitUrn(resource, path, &rest, &in_extension);
     if (schema == nullptr) {
-      return InvalidPath(absl::StrCat("path '", path,
-                                      "' does not start with a schema of ",
-                                      resource.name, "; its schemas are ",
-                                      SchemaList(resource)));
+      return InvalidPath(absl::StrCat(
+          "path '", path, "' does not start with a schema of ", resource.name,
+          "; its schemas are ", SchemaList(resource)));
     }
   }
   absl::string_view name = rest;
@@ -120,10 +119,10 @@ absl::Status UnknownAttribute(const ResourceSchema& resource,
   }
   const AttributeDef* attribute = schema->Find(std::string(name));
   if (attribute == nullptr) {
-    return InvalidPath(absl::StrCat(
-        "path '", path, "': '", name, "' is not an attribute of ",
-        schema == &resource.core ? resource.name : schema->id,
-        "; check its spelling against /Schemas"));
+    return InvalidPath(
+        absl::StrCat("path '", path, "': '", name, "' is not an attribute of ",
+                     schema == &resource.core ? resource.name : schema->id,
+                     "; check its spelling against /Schemas"));
   }
   return InvalidPath(absl::StrCat("path '", path, "': ", attribute->name,
                                   " has no sub-attribute '", sub, "'"));
@@ -319,43 +318,46 @@ absl::StatusOr<PatchPath> ParsePatchPath(const std::string& raw,
   std::string sub;
   if (!rest.empty()) {
     if (rest[0] != '.' || !IsName(rest.substr(1))) {
-      return InvalidPath(absl::StrCat(
-          "path '", raw, "' has '", rest,
-          "' after ']'; only a sub-attribute may follow, as in "
-          "emails[type eq \"work\"].value"));
+      return InvalidPath(
+          absl::StrCat("path '", raw, "' has '", rest,
+                       "' after ']'; only a sub-attribute may follow, as in "
+                       "emails[type eq \"work\"].value"));
     }
     sub = std::string(rest.substr(1));
   }
   if (attribute.empty()) {
-    return InvalidPath(absl::StrCat(
-        "path '", raw, "' has no attribute before '['; write it as "
-        "attribute[filter], e.g. emails[type eq \"work\"]"));
+    return InvalidPath(
+        absl::StrCat("path '", raw,
+                     "' has no attribute before '['; write it as "
+                     "attribute[filter], e.g. emails[type eq \"work\"]"));
   }
   absl::StatusOr<PatchPath> out = Resolve(resource, attribute);
   if (!out.ok()) return out.status();
   out->text = raw;
   if (out->attribute == nullptr || out->sub != nullptr ||
       !out->attribute->multi_valued) {
-    return InvalidPath(absl::StrCat(
-        "path '", raw, "': a filter in '[...]' selects elements of a "
-        "multi-valued attribute, and '",
-        attribute, "' is not one"));
+    return InvalidPath(
+        absl::StrCat("path '", raw,
+                     "': a filter in '[...]' selects elements of a "
+                     "multi-valued attribute, and '",
+                     attribute, "' is not one"));
   }
   if (!sub.empty()) {
     out->sub = out->attribute->type == AttrType::kComplex
                    ? out->attribute->Sub(sub)
                    : nullptr;
     if (out->sub == nullptr) {
-      return InvalidPath(absl::StrCat("path '", raw, "': ",
-                                      out->attribute->name,
+      return InvalidPath(absl::StrCat("path '", raw,
+                                      "': ", out->attribute->name,
                                       " has no sub-attribute '", sub, "'"));
     }
   }
   if (absl::StripAsciiWhitespace(filter_text).empty()) {
-    return InvalidFilter(absl::StrCat(
-        "path '", raw, "' has an empty filter; put a condition between the "
-        "brackets, e.g. ",
-        out->attribute->name, "[value eq \"...\"]"));
+    return InvalidFilter(
+        absl::StrCat("path '", raw,
+                     "' has an empty filter; put a condition between the "
+                     "brackets, e.g. ",
+                     out->attribute->name, "[value eq \"...\"]"));
   }
   absl::StatusOr<Filter> filter = ParseFilter(filter_text);
   if (!filter.ok()) {
@@ -365,8 +367,7 @@ absl::StatusOr<PatchPath> ParsePatchPath(const std::string& raw,
   }
   absl::Status checked = CheckValueFilter(*filter, *out->attribute);
   if (!checked.ok()) {
-    return InvalidFilter(
-        absl::StrCat("path '", raw, "': ", checked.message()));
+    return InvalidFilter(absl::StrCat("path '", raw, "': ", checked.message()));
   }
   out->filter = *std::move(filter);
   return out;
@@ -400,10 +401,10 @@ absl::Status CheckValueFilter(const Filter& filter,
     } else {
       known.push_back("value");
     }
-    return InvalidFilter(absl::StrCat(
-        "the filter compares '", filter.attribute(),
-        "', which is not a sub-attribute of ", attribute.name,
-        "; use one of ", absl::StrJoin(known, ", ")));
+    return InvalidFilter(
+        absl::StrCat("the filter compares '", filter.attribute(),
+                     "', which is not a sub-attribute of ", attribute.name,
+                     "; use one of ", absl::StrJoin(known, ", ")));
   }
   return absl::OkStatus();
 }

@@ -64,7 +64,7 @@ TEST(ConformanceTest, MicrosoftScimReferenceCollection) {
       " --folder 'User tests with garbage' --folder 'Group tests with garbage'"
       " --folder 'Teardown garbage' --reporters cli,json"
       " --reporter-json-export '" +
-      report + "' --disable-unicode --no-color > '" + stack.data_dir() +
+      report + "' --disable-unicode --color off > '" + stack.data_dir() +
       "/newman.log' 2>&1";
   std::system(command.c_str());
 

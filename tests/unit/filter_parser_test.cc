@@ -329,13 +329,23 @@ TEST(FilterParserErrorTest, UnknownOperator) {
               HasSubstr("after 'emails[...].value', found 'is'"));
 }
 
+TEST(FilterParserTest, BareWordsAndDateTimesAreStrings) {
+  auto f = ParseFilter("userName sw O and name.familyName eq Employee");
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(f->children(0).value().string_value(), "O");
+  EXPECT_EQ(f->children(1).value().string_value(), "Employee");
+  auto t = ParseFilter("meta.created gt 2015-10-10T14:38:21.8617979-07:00");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->value().string_value(), "2015-10-10T14:38:21.8617979-07:00");
+}
+
 TEST(FilterParserErrorTest, MissingOrBadValue) {
   EXPECT_THAT(ParseError("userName eq"),
               StartsWith("invalid filter at position 12: expected a value"));
-  EXPECT_THAT(ParseError("userName eq bob"),
+  EXPECT_THAT(ParseError("userName eq and"),
               HasSubstr("position 13: expected a value (a \"quoted string\", "
                         "a number, true, false or null) after 'eq', found "
-                        "'bob'"));
+                        "'and'"));
   EXPECT_THAT(ParseError("userName eq 'bob'"), HasSubstr("position 13"));
 }
 

@@ -35,7 +35,10 @@ class GroupMembersTest : public ::testing::Test {
   }
   std::vector<std::string> Members(const std::string& group) {
     std::vector<std::string> ids;
-    for (const auto& m : store_->ListMembers("t1", group, 1, 100)->members) {
+    auto page = store_->ListMembers("t1", group, 1, 100);
+    EXPECT_TRUE(page.ok()) << page.status();
+    if (!page.ok()) return ids;
+    for (const auto& m : page->members) {
       ids.push_back(m.user_id);
     }
     return ids;
