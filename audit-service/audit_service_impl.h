@@ -17,6 +17,11 @@ class AuditServiceImpl final : public pb::AuditService::Service {
   grpc::Status ListEvents(grpc::ServerContext* context,
                           const pb::ListEventsRequest* request,
                           pb::ListEventsResponse* response) override;
+  // Holds one server thread per subscriber for as long as it watches; ends
+  // when the client cancels or the store is interrupted for shutdown.
+  grpc::Status WatchEvents(
+      grpc::ServerContext* context, const pb::WatchEventsRequest* request,
+      grpc::ServerWriter<pb::WatchEventsResponse>* writer) override;
 
  private:
   AuditStore* store_;

@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
   std::string data_dir = config.Get("data_dir", "SCIM_DATA_DIR", "./data");
   std::string host = config.Get("listen_host", "SCIM_LISTEN_HOST", "127.0.0.1");
   int port = config.GetInt("port", "SCIM_AUDIT_PORT", 50053);
+  scim::audit::AuditStoreOptions options;
+  options.retention_days =
+      config.GetInt("retention_days", "SCIM_AUDIT_RETENTION_DAYS", 0);
   config.Print("audit-service");
 
   std::string path = data_dir + "/audit";
@@ -28,7 +31,7 @@ int main(int argc, char** argv) {
   }
   // Declared before the server so it is destroyed (and RocksDB flushed) only
   // after the server has stopped serving calls that use it.
-  auto store = scim::audit::AuditStore::Open(path);
+  auto store = scim::audit::AuditStore::Open(path, options);
   if (!store.ok()) {
     std::cerr << "audit-service: " << store.status().message() << std::endl;
     return 1;
@@ -40,6 +43,14 @@ int main(int argc, char** argv) {
     std::cerr << "audit-service: " << server.status().message() << std::endl;
     return 1;
   }
-  return scim::ServeUntilSignal("audit-service", **server,
-                                std::chrono::seconds(10));
+  std::cerr << "audit-service listening on port " << (*server)->port()
+            << std::endl;
+  int sig = scim::WaitForShutdownSignal();
+  std::cerr << "audit-service received signal " << sig << ", shutting down"
+            << std::endl;
+  // Watches run until their client leaves; end them first so the grace
+  // period is spent on calls that finish by themselves.
+  (*store)->Interrupt();
+  (*server)->Shutdown(std::chrono::seconds(10));
+  return 0;
 }

@@ -101,7 +101,8 @@ void AddScalar(const Message& m, const FieldDescriptor* f, int index,
   bool repeated = f->is_repeated();
   switch (f->cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING:
-      leaf.s = repeated ? r->GetRepeatedString(m, f, index) : r->GetString(m, f);
+      leaf.s =
+          repeated ? r->GetRepeatedString(m, f, index) : r->GetString(m, f);
       break;
     case FieldDescriptor::CPPTYPE_BOOL:
       leaf.kind = Leaf::kBool;
@@ -109,7 +110,8 @@ void AddScalar(const Message& m, const FieldDescriptor* f, int index,
       break;
     case FieldDescriptor::CPPTYPE_DOUBLE:
       leaf.kind = Leaf::kNumber;
-      leaf.n = repeated ? r->GetRepeatedDouble(m, f, index) : r->GetDouble(m, f);
+      leaf.n =
+          repeated ? r->GetRepeatedDouble(m, f, index) : r->GetDouble(m, f);
       break;
     case FieldDescriptor::CPPTYPE_INT64:
       leaf.kind = Leaf::kNumber;
@@ -140,8 +142,9 @@ absl::Status CollectField(const Message& m, const FieldDescriptor* f,
   const Reflection* r = m.GetReflection();
   bool last = at + 1 == path.size();
   if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
-    if (!last) return FilterError("'" + full + "' has no sub-attribute '" +
-                                  path[at + 1] + "'");
+    if (!last)
+      return FilterError("'" + full + "' has no sub-attribute '" +
+                         path[at + 1] + "'");
     if (f->is_repeated()) {
       for (int i = 0; i < r->FieldSize(m, f); ++i) AddScalar(m, f, i, out);
     } else if (f->has_presence() && !r->HasField(m, f)) {
@@ -238,8 +241,9 @@ absl::Status CollectPath(const Message& m, const std::string& attribute,
   std::string path = NormalizePath(attribute);
   std::vector<std::string> parts = absl::StrSplit(path, '.');
   for (const auto& p : parts) {
-    if (p.empty()) return FilterError("malformed attribute path '" +
-                                      attribute + "' in filter");
+    if (p.empty())
+      return FilterError("malformed attribute path '" + attribute +
+                         "' in filter");
   }
   return Collect(m, parts, 0, attribute, elements, out);
 }
@@ -286,8 +290,8 @@ bool LeafMatches(const Leaf& leaf, Filter::Op op, const FilterValue& v,
       return false;
     }
     std::string a = case_exact ? leaf.s : absl::AsciiStrToLower(leaf.s);
-    std::string b = case_exact ? v.string_value()
-                               : absl::AsciiStrToLower(v.string_value());
+    std::string b =
+        case_exact ? v.string_value() : absl::AsciiStrToLower(v.string_value());
     if (op == Filter::CO) return absl::StrContains(a, b);
     if (op == Filter::SW) return absl::StartsWith(a, b);
     return absl::EndsWith(a, b);
@@ -402,7 +406,8 @@ absl::StatusOr<bool> Evaluate(const Message& m, const Filter& f, int depth) {
 bool SortKey::Before(const SortKey& other, bool descending) const {
   if (present != other.present) return present;
   if (!present) return false;
-  if (kind != other.kind) return descending ? kind > other.kind : kind < other.kind;
+  if (kind != other.kind)
+    return descending ? kind > other.kind : kind < other.kind;
   int c = 0;
   if (kind == Leaf::kString) {
     c = text.compare(other.text);

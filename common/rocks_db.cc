@@ -1,10 +1,64 @@
 #include "common/rocks_db.h"
 
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/table_properties_collectors.h>
 
 #include <cstdio>
 
 namespace scim {
+
+namespace {
+
+// Memory is bounded whatever the number of records: the block cache (data,
+// index and filter blocks of every family) and the memtables of all
+// families together each have a fixed budget.
+constexpr size_t kBlockCacheBytes = 64 << 20;
+constexpr size_t kMemtableBytes = 64 << 20;
+
+// One cache for every database of the process.
+const std::shared_ptr<rocksdb::Cache>& BlockCache() {
+  static const auto* cache =
+      new std::shared_ptr<rocksdb::Cache>(rocksdb::NewLRUCache(kBlockCacheBytes));
+  return *cache;
+}
+
+rocksdb::CompressionType Supported(rocksdb::CompressionType wanted) {
+  for (auto c : rocksdb::GetSupportedCompressions()) {
+    if (c == wanted) return wanted;
+  }
+  return rocksdb::kSnappyCompression;
+}
+
+rocksdb::ColumnFamilyOptions FamilyOptions(const rocksdb::Options& db) {
+  rocksdb::ColumnFamilyOptions cf(db);
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = BlockCache();
+  // Index and filter blocks count against the cache instead of growing
+  // with the data; level-0's stay pinned, as every read consults them.
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  // Point reads (users by id, userName index) skip files without the key;
+  // a lookup of a userName that does not exist yet (every create of a sync)
+  // touches no data block at all.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.format_version = 5;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.write_buffer_size = 16 << 20;
+  cf.level_compaction_dynamic_level_bytes = true;
+  cf.compression = Supported(rocksdb::kLZ4Compression);
+  cf.bottommost_compression = Supported(rocksdb::kZSTD);
+  // Queues (the outboxes) delete what they appended: a file that is mostly
+  // tombstones is compacted early, so reads from the front skip fewer.
+  cf.table_properties_collector_factories.push_back(
+      rocksdb::NewCompactOnDeletionCollectorFactory(1024, 512));
+  return cf;
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<RocksDb>> RocksDb::Open(
     const std::string& path, const std::vector<std::string>& families) {
@@ -13,11 +67,30 @@ absl::StatusOr<std::unique_ptr<RocksDb>> RocksDb::Open(
   options.create_missing_column_families = true;
   options.max_background_jobs = 2;
   options.keep_log_file_num = 3;
+  options.db_write_buffer_size = kMemtableBytes;
+  // Families written rarely (tenants, tokens) would otherwise keep old WAL
+  // files alive until their own memtable filled.
+  options.max_total_wal_size = 4 * kMemtableBytes;
+  // Concurrent writers: the WAL append of one overlaps the memtable insert
+  // of the previous one.
+  options.enable_pipelined_write = true;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName,
-                           rocksdb::ColumnFamilyOptions(options));
+                           FamilyOptions(options));
   for (const auto& f : families) {
-    descriptors.emplace_back(f, rocksdb::ColumnFamilyOptions(options));
+    rocksdb::ColumnFamilyOptions cf = FamilyOptions(options);
+    if (f == "outbox") {
+      // A queue: appended at the back, deleted from the front, and read
+      // from the very first key on every shipment (common/outbox.cc), which
+      // steps over every tombstone not yet compacted away. A small memtable
+      // flushes them soon and each flushed file is compacted at once into
+      // the (bottommost, for so little data) level, which drops them:
+      // otherwise a burst of writes left up to 16 MB of tombstones to walk
+      // on every shipment.
+      cf.write_buffer_size = 256 << 10;
+      cf.level0_file_num_compaction_trigger = 1;
+    }
+    descriptors.emplace_back(f, cf);
   }
   std::unique_ptr<RocksDb> out(new RocksDb());
   rocksdb::Status s = rocksdb::DB::Open(rocksdb::DBOptions(options), path,
@@ -39,7 +112,13 @@ RocksDb::~RocksDb() {
 }
 
 absl::Status RocksDb::Write(rocksdb::WriteBatch* batch) {
-  return FromRocks(db_->Write(rocksdb::WriteOptions(), batch));
+  // Through the write-ahead log, written to the file before Write returns:
+  // an acknowledged write survives the process being killed (kill -9). The
+  // log is not fsync'd per write, so a power loss may lose the last moments.
+  rocksdb::WriteOptions write;
+  write.disableWAL = false;
+  write.sync = false;
+  return FromRocks(db_->Write(write, batch));
 }
 
 absl::Status RocksDb::Get(size_t family, std::string_view key,

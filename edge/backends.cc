@@ -34,12 +34,18 @@ Backends::Backends(const std::string& identity, const std::string& roles,
 void Backends::Prepare(grpc::ClientContext* context,
                        const CallerInfo& caller) const {
   context->set_deadline(DeadlineAfter(deadline_));
+  // Tells identity-service the write comes through SCIM, so the profiles it
+  // creates are SCIM-managed.
+  context->AddMetadata("x-scim-source", "edge");
   if (!caller.request_id.empty()) {
     context->AddMetadata("x-request-id", caller.request_id);
   }
   if (!caller.actor.empty()) context->AddMetadata("x-actor", caller.actor);
   if (!caller.client_address.empty()) {
     context->AddMetadata("x-client-address", caller.client_address);
+  }
+  if (!caller.operation.empty()) {
+    context->AddMetadata("x-operation", caller.operation);
   }
 }
 

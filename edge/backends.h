@@ -21,6 +21,9 @@ struct CallerInfo {
   std::string request_id;
   std::string actor;
   std::string client_address;
+  // Sent as x-operation when the RPC does not say it: "patch" for the
+  // ReplaceUser that ends a SCIM PATCH.
+  std::string operation = "";
 };
 
 // The edge's channels to the three services. Every call carries `deadline`,

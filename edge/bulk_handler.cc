@@ -1,5 +1,6 @@
 #include "edge/bulk_handler.h"
 
+#include <algorithm>
 #include <map>
 #include <vector>
 
@@ -13,8 +14,8 @@
 namespace scim::edge {
 namespace {
 
-using web::json::value;
 using web::http::status_codes;
+using web::json::value;
 
 constexpr char kBulkRequestSchema[] =
     "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
@@ -26,14 +27,7 @@ absl::Status InvalidValue(const std::string& detail) {
   return WithScimType(absl::InvalidArgumentError(detail), "invalidValue");
 }
 
-struct Operation {
-  std::string method;  // upper-case
-  std::string bulk_id;
-  std::string version;
-  std::string path;
-  value data;
-  bool has_data = false;
-};
+using Operation = BulkOperation;
 
 absl::StatusOr<Operation> ParseOperation(const value& op, size_t index) {
   std::string where = "Operations[" + std::to_string(index) + "]";
@@ -41,7 +35,8 @@ absl::StatusOr<Operation> ParseOperation(const value& op, size_t index) {
   Operation out;
   const value* method = FindMember(op, "method");
   if (method == nullptr || !method->is_string()) {
-    return InvalidValue(where + ".method is required: POST, PUT, PATCH or DELETE");
+    return InvalidValue(where +
+                        ".method is required: POST, PUT, PATCH or DELETE");
   }
   out.method = absl::AsciiStrToUpper(method->as_string());
   if (out.method != "POST" && out.method != "PUT" && out.method != "PATCH" &&
@@ -123,18 +118,9 @@ value ErrorResult(const Operation& op, const absl::Status& status) {
 
 }  // namespace
 
-web::http::http_response BulkHandler::Handle(const web::http::method& method,
-                                             const std::string& body,
-                                             const RequestContext& ctx) const {
-  if (method != web::http::methods::POST) {
-    web::http::http_response r = ErrorResponse(absl::Status(
-        absl::StatusCode::kUnimplemented, "use POST for /Bulk"));
-    r.set_status_code(status_codes::MethodNotAllowed);
-    r.headers().add("Allow", "POST");
-    return r;
-  }
+absl::StatusOr<BulkRequest> ParseBulkRequest(const std::string& body) {
   auto json = ParseJsonObject(body);
-  if (!json.ok()) return ErrorResponse(json.status());
+  if (!json.ok()) return json.status();
   const value* schemas = FindMember(*json, "schemas");
   bool is_bulk = false;
   if (schemas != nullptr && schemas->is_array()) {
@@ -144,48 +130,73 @@ web::http::http_response BulkHandler::Handle(const web::http::method& method,
     }
   }
   if (!is_bulk) {
-    return ErrorResponse(WithScimType(
+    return WithScimType(
         absl::InvalidArgumentError(std::string("a bulk body must list '") +
                                    kBulkRequestSchema + "' in schemas"),
-        "invalidSyntax"));
+        "invalidSyntax");
   }
   const value* ops = FindMember(*json, "Operations");
   if (ops == nullptr || !ops->is_array()) {
-    return ErrorResponse(WithScimType(
+    return WithScimType(
         absl::InvalidArgumentError("Operations must be a list of operations"),
-        "invalidSyntax"));
+        "invalidSyntax");
   }
   if (ops->size() > static_cast<size_t>(kBulkMaxOperations)) {
-    web::http::http_response r = ErrorResponse(WithScimType(
+    return WithScimType(
         absl::InvalidArgumentError(
             "the request has " + std::to_string(ops->size()) +
             " operations; the limit is " + std::to_string(kBulkMaxOperations) +
             " (see ServiceProviderConfig bulk.maxOperations)"),
-        "tooMany"));
-    r.set_status_code(status_codes::RequestEntityTooLarge);
-    return r;
+        "tooMany");
   }
-  int fail_on_errors = 0;  // 0: run every operation
+  BulkRequest out;
   if (const value* f = FindMember(*json, "failOnErrors"); f && !f->is_null()) {
     if (!f->is_number() || !f->as_number().is_integral() ||
         f->as_number().to_int64() < 1) {
-      return ErrorResponse(
-          InvalidValue("failOnErrors must be a whole number of at least 1"));
+      return InvalidValue("failOnErrors must be a whole number of at least 1");
     }
-    fail_on_errors = static_cast<int>(f->as_number().to_int64());
+    out.fail_on_errors = static_cast<int>(
+        std::min<int64_t>(f->as_number().to_int64(), kBulkMaxOperations + 1));
   }
+  for (size_t i = 0; i < ops->size(); ++i) {
+    out.operations.push_back(ParseOperation(ops->at(i), i));
+  }
+  return out;
+}
+
+web::http::http_response BulkHandler::Handle(const web::http::method& method,
+                                             const std::string& body,
+                                             const RequestContext& ctx) const {
+  if (method != web::http::methods::POST) {
+    web::http::http_response r = ErrorResponse(
+        absl::Status(absl::StatusCode::kUnimplemented, "use POST for /Bulk"));
+    r.set_status_code(status_codes::MethodNotAllowed);
+    r.headers().add("Allow", "POST");
+    return r;
+  }
+  auto request = ParseBulkRequest(body);
+  if (!request.ok()) {
+    if (ScimTypeOf(request.status()) != "tooMany") {
+      return ErrorResponse(request.status());
+    }
+    // RFC 7644 §3.7.4: too many operations is 413, in the body too.
+    value error = ErrorBody(request.status());
+    error["status"] = value::string("413");
+    return JsonResponse(status_codes::RequestEntityTooLarge, error);
+  }
+  int fail_on_errors = request->fail_on_errors;
 
   std::vector<Operation> parsed;
-  std::vector<value> results(ops->size());
-  std::vector<bool> done(ops->size(), false);
+  std::vector<value> results(request->operations.size());
+  std::vector<bool> done(request->operations.size(), false);
   std::map<std::string, std::string> created;  // bulkId -> id
   int errors = 0;
-  for (size_t i = 0; i < ops->size(); ++i) {
-    auto op = ParseOperation(ops->at(i), i);
+  for (size_t i = 0; i < request->operations.size(); ++i) {
+    const auto& op = request->operations[i];
     parsed.push_back(op.ok() ? *op : Operation{});
     if (!op.ok()) {
-      results[i] = ErrorResult(Operation{"", "", "", "", value(), false},
-                               op.status());
+      results[i] =
+          ErrorResult(Operation{"", "", "", "", value(), false}, op.status());
       done[i] = true;
       ++errors;
     }
@@ -242,8 +253,7 @@ web::http::http_response BulkHandler::Handle(const web::http::method& method,
     } else if (fail_on_errors == 0 || errors < fail_on_errors) {
       // Never resolvable: it names a bulkId no operation created.
       std::string path = parsed[i].path;
-      std::string data =
-          parsed[i].has_data ? parsed[i].data.serialize() : "";
+      std::string data = parsed[i].has_data ? parsed[i].data.serialize() : "";
       std::optional<std::string> missing = Resolve(&path, created);
       if (!missing) missing = Resolve(&data, created);
       answered.push_back(ErrorResult(

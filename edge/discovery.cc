@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "edge/resource_schema.h"
+#include "edge/user_json.h"
 
 namespace scim::edge {
 namespace {
@@ -155,9 +156,13 @@ value SchemaJson(const DiscoveryOptions& options, const SchemaDef& schema) {
   out["id"] = value::string(schema.id);
   out["name"] = value::string(schema.name);
   out["description"] = value::string(schema.description);
+  const std::vector<AttributeDef>& defs =
+      absl::EqualsIgnoreCase(schema.id, kCustomFieldsSchema)
+          ? options.custom_fields
+          : schema.attributes;
   std::vector<value> attributes;
-  attributes.reserve(schema.attributes.size());
-  for (const AttributeDef& a : schema.attributes) {
+  attributes.reserve(defs.size());
+  for (const AttributeDef& a : defs) {
     attributes.push_back(AttributeJson(a));
   }
   out["attributes"] = value::array(std::move(attributes));

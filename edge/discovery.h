@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "edge/resource_schema.h"
 
 namespace scim::edge {
 
@@ -17,6 +20,9 @@ struct DiscoveryOptions {
   int bulk_max_operations = 1000;
   int64_t bulk_max_payload = 1 << 20;
   bool groups_enabled = true;
+  // The tenant's custom fields: the attributes of the CustomFields
+  // extension, so an IdP's schema discovery (Entra) finds them.
+  std::vector<AttributeDef> custom_fields;
 };
 
 // RFC 7643 §5, §6 and §7, rendered from edge/resource_schema.h.

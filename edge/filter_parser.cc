@@ -12,11 +12,11 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "common/time_util.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "common/status_map.h"
+#include "common/time_util.h"
 
 namespace scim::edge {
 namespace {
@@ -790,8 +790,8 @@ absl::Status Parser::ParseValue(absl::string_view op_name, Filter::Op op,
     value->set_bool_value(AtKeyword("true"));
   } else if (AtKeyword("null")) {
     value->set_null_value(true);
-  } else if (token.kind == TokenKind::kWord && absl::ascii_isalpha(token.raw[0]) &&
-             !AtKeyword("and") &&
+  } else if (token.kind == TokenKind::kWord &&
+             absl::ascii_isalpha(token.raw[0]) && !AtKeyword("and") &&
              !AtKeyword("or") && !AtKeyword("not")) {
     // RFC 7644 wants strings quoted, but clients built on Microsoft's
     // reference code send bare words (userName sw O); one word is

@@ -2,9 +2,11 @@
 
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "common/status_map.h"
 #include "edge/patch_engine.h"
+#include "edge/patch_path.h"
 #include "edge/projection.h"
 #include "edge/request_body.h"
 #include "edge/scim_response.h"
@@ -14,9 +16,9 @@ namespace {
 
 namespace ipb = scim::identity::v1;
 namespace rpb = scim::role::v1;
-using web::json::value;
 using web::http::methods;
 using web::http::status_codes;
+using web::json::value;
 
 constexpr int kPatchAttempts = 64;
 constexpr int kMemberPage = 5000;
@@ -24,13 +26,6 @@ constexpr int kMemberPage = 5000;
 absl::Status InvalidValue(const std::string& detail) {
   return WithScimType(absl::InvalidArgumentError(detail), "invalidValue");
 }
-
-// The writable parts of a Group body (POST, PUT, or the result of a PATCH).
-struct GroupBody {
-  std::string display_name;
-  std::string external_id;
-  std::vector<MemberRef> members;
-};
 
 absl::StatusOr<std::string> OptionalString(const value& body,
                                            const std::string& name) {
@@ -64,7 +59,8 @@ absl::StatusOr<GroupBody> ParseGroup(const value& body) {
     std::string where = "members[" + std::to_string(i) + "]";
     const value* id = m.is_object() ? FindMember(m, "value") : nullptr;
     if (id == nullptr || !id->is_string() || id->as_string().empty()) {
-      return InvalidValue(where + " must be an object whose 'value' is the id " +
+      return InvalidValue(where +
+                          " must be an object whose 'value' is the id " +
                           "of a user of this tenant, e.g. {\"value\": " +
                           "\"2819c223...\"}; got " + m.serialize());
     }
@@ -90,24 +86,105 @@ std::optional<int64_t> IfMatchVersion(const RequestContext& ctx) {
 web::http::http_response MethodNotAllowed(const web::http::method& method,
                                           const std::string& path,
                                           const std::string& allow) {
-  web::http::http_response r = ErrorResponse(absl::Status(
-      absl::StatusCode::kUnimplemented,
-      method + " is not supported on " + path + "; use " + allow));
+  web::http::http_response r = ErrorResponse(
+      absl::Status(absl::StatusCode::kUnimplemented,
+                   method + " is not supported on " + path + "; use " + allow));
   r.set_status_code(status_codes::MethodNotAllowed);
   r.headers().add("Allow", allow);
   return r;
 }
 
+// Member changes of a PATCH that only adds members, removes them by
+// `members[value eq "..."]`, or removes listed ones: the shapes Entra and
+// Okta send on every membership sync. Such a PATCH is written as a delta,
+// without reading the group's members, so it costs the same for a group of
+// 5 and of 50,000. nullopt for anything else.
+struct MemberDelta {
+  std::vector<MemberRef> add;
+  std::vector<std::string> remove;
+};
+
+std::optional<MemberRef> MemberOf(const value& v) {
+  const value* id = v.is_object() ? FindMember(v, "value") : nullptr;
+  if (id == nullptr || !id->is_string() || id->as_string().empty()) {
+    return std::nullopt;
+  }
+  MemberRef ref{id->as_string(), ""};
+  const value* display = FindMember(v, "display");
+  if (display == nullptr) display = FindMember(v, "displayName");
+  if (display != nullptr && display->is_string()) {
+    ref.display = display->as_string();
+  }
+  return ref;
+}
+
+std::optional<MemberDelta> MemberOnlyPatch(const value& patch) {
+  const value* ops = FindMember(patch, "Operations");
+  if (ops == nullptr || !ops->is_array() || ops->size() == 0) {
+    return std::nullopt;
+  }
+  MemberDelta delta;
+  for (const value& op : ops->as_array()) {
+    const value* name = FindMember(op, "op");
+    const value* path = FindMember(op, "path");
+    if (name == nullptr || !name->is_string() || path == nullptr ||
+        !path->is_string()) {
+      return std::nullopt;
+    }
+    std::string verb = absl::AsciiStrToLower(name->as_string());
+    const value* items = FindMember(op, "value");
+    if (absl::EqualsIgnoreCase(path->as_string(), "members")) {
+      if (verb != "add" && verb != "remove") return std::nullopt;
+      if (items == nullptr || !items->is_array() || items->size() == 0) {
+        return std::nullopt;
+      }
+      for (const value& item : items->as_array()) {
+        std::optional<MemberRef> ref = MemberOf(item);
+        if (!ref) return std::nullopt;
+        if (verb == "add") {
+          delta.add.push_back(*std::move(ref));
+        } else {
+          delta.remove.push_back(ref->value);
+        }
+      }
+      continue;
+    }
+    if (verb != "remove" || items != nullptr) return std::nullopt;
+    auto parsed = ParsePatchPath(path->as_string(), GroupResource());
+    if (!parsed.ok() || parsed->sub != nullptr || !parsed->filter ||
+        parsed->attribute == nullptr ||
+        !absl::EqualsIgnoreCase(parsed->attribute->name, "members")) {
+      return std::nullopt;
+    }
+    const auto& f = *parsed->filter;
+    if (f.op() != scim::common::v1::Filter::EQ || f.has_value_filter() ||
+        !absl::EqualsIgnoreCase(f.attribute(), "value") ||
+        !f.value().has_string_value()) {
+      return std::nullopt;
+    }
+    delta.remove.push_back(f.value().string_value());
+  }
+  return delta;
+}
+
+// Members are the costly part of a group; a client that excludes them (as
+// Entra does on every lookup) is answered without reading them.
+bool WantsMembers(const Projection& projection) {
+  value probe = value::object();
+  probe["members"] = value::array();
+  return Project(probe, projection, GroupResource()).has_field("members");
+}
+
 }  // namespace
 
-web::http::http_response GroupsHandler::Handle(const web::http::method& method,
-                                               const std::string& id,
-                                               const std::string& body,
-                                               const RequestContext& ctx) const {
+web::http::http_response GroupsHandler::Handle(
+    const web::http::method& method, const std::string& id,
+    const std::string& body, const RequestContext& ctx) const {
   if (ctx.Policy("groups") == "disabled") {
-    return ErrorResponse(absl::NotFoundError(
-        "this tenant does not use groups (policy groups=disabled); assign "
-        "roles on users instead, or set the policy to 'roles'"));
+    return ErrorResponse(absl::PermissionDeniedError(
+        "groups are off for this tenant (policy groups=disabled); assign "
+        "roles through the users' roles attribute instead, or ask the "
+        "operator to run: scimctl policy set TENANT groups roles"));
   }
   if (id.empty()) {
     if (method == methods::GET) {
@@ -165,18 +242,18 @@ absl::StatusOr<std::vector<ipb::GroupMember>> GroupsHandler::FetchMembers(
   return members;
 }
 
-absl::Status GroupsHandler::UpdateMembers(const rpb::Role& role,
-                                          const std::vector<MemberRef>& add,
-                                          const std::vector<std::string>& remove,
-                                          bool replace_all,
-                                          const RequestContext& ctx) const {
+absl::Status GroupsHandler::UpdateMembers(
+    const rpb::Role& role, const std::vector<MemberRef>& add,
+    const std::vector<std::string>& remove, bool replace_all,
+    const RequestContext& ctx) const {
   ipb::UpdateGroupMembersRequest request;
   request.set_tenant_id(ctx.tenant.id());
   request.set_group_id(role.id());
   request.set_group_display(role.name());
   for (const MemberRef& m : add) {
     request.add_add_user_ids(m.value);
-    if (!m.display.empty()) (*request.mutable_member_displays())[m.value] = m.display;
+    if (!m.display.empty())
+      (*request.mutable_member_displays())[m.value] = m.display;
   }
   for (const std::string& id : remove) request.add_remove_user_ids(id);
   request.set_replace_all(replace_all);
@@ -225,8 +302,8 @@ web::http::http_response GroupsHandler::GroupResponse(
   return r;
 }
 
-web::http::http_response GroupsHandler::Create(const std::string& body,
-                                               const RequestContext& ctx) const {
+web::http::http_response GroupsHandler::Create(
+    const std::string& body, const RequestContext& ctx) const {
   auto json = ParseJsonObject(body);
   if (!json.ok()) return ErrorResponse(json.status());
   auto parsed = ParseGroup(*json);
@@ -264,9 +341,7 @@ web::http::http_response GroupsHandler::Get(const std::string& id,
                                             const RequestContext& ctx) const {
   auto role = FetchRole(id, ctx);
   if (!role.ok()) return ErrorResponse(role.status());
-  auto members = FetchMembers(id, ctx);
-  if (!members.ok()) return ErrorResponse(members.status());
-  return GroupResponse(status_codes::OK, Group{*role, *members}, ctx);
+  return RoleResponse(*role, ctx);
 }
 
 web::http::http_response GroupsHandler::List(const ListParams& params,
@@ -283,10 +358,7 @@ web::http::http_response GroupsHandler::List(const ListParams& params,
   if (!list.ok()) return ErrorResponse(list.status());
   // Members are the costly part of a group; skip fetching them when the
   // client excluded them, as Entra does on every group lookup.
-  value probe = value::object();
-  probe["members"] = value::array();
-  bool want_members =
-      Project(probe, params.projection, GroupResource()).has_field("members");
+  bool want_members = WantsMembers(params.projection);
   std::vector<value> resources;
   for (const rpb::Role& role : list->roles()) {
     Group group{role, {}};
@@ -304,9 +376,9 @@ web::http::http_response GroupsHandler::List(const ListParams& params,
                        params.start_index, std::move(resources)));
 }
 
-web::http::http_response GroupsHandler::Replace(const std::string& id,
-                                                const std::string& body,
-                                                const RequestContext& ctx) const {
+web::http::http_response GroupsHandler::Replace(
+    const std::string& id, const std::string& body,
+    const RequestContext& ctx) const {
   auto json = ParseJsonObject(body);
   if (!json.ok()) return ErrorResponse(json.status());
   auto parsed = ParseGroup(*json);
@@ -319,25 +391,77 @@ web::http::http_response GroupsHandler::Replace(const std::string& id,
         "the group changed since version " + std::to_string(*if_match) +
         "; read it again and resend"));
   }
-  // Members first: that call checks every id before writing anything, so a
-  // bad member leaves the group as it was.
-  role->set_name(parsed->display_name);
-  absl::Status members = UpdateMembers(*role, parsed->members, {}, true, ctx);
-  if (!members.ok()) return ErrorResponse(members);
-  rpb::UpdateRoleRequest update;
-  update.set_tenant_id(ctx.tenant.id());
-  update.set_role_id(id);
-  update.set_name(parsed->display_name);
-  update.set_external_id(parsed->external_id);
-  if (if_match) update.set_expected_version(*if_match);
-  auto updated = backends_->Invoke<rpb::Role>(
-      ctx.caller, [&](grpc::ClientContext* c, rpb::Role* reply) {
-        return backends_->roles().UpdateRole(c, update, reply);
-      });
+  auto updated =
+      Write(*role, *parsed, parsed->members, {}, /*replace_all=*/true,
+            if_match, ctx);
   if (!updated.ok()) return ErrorResponse(updated.status());
   auto listed = FetchMembers(id, ctx);
   if (!listed.ok()) return ErrorResponse(listed.status());
   return GroupResponse(status_codes::OK, Group{*updated, *listed}, ctx);
+}
+
+absl::StatusOr<rpb::Role> GroupsHandler::Write(
+    const rpb::Role& role, const GroupBody& body,
+    const std::vector<MemberRef>& add, const std::vector<std::string>& remove,
+    bool replace_all, std::optional<int64_t> expected_version,
+    const RequestContext& ctx) const {
+  auto update_role = [&](const std::string& name,
+                         const std::string& external_id,
+                         std::optional<int64_t> version) {
+    rpb::UpdateRoleRequest update;
+    update.set_tenant_id(ctx.tenant.id());
+    update.set_role_id(role.id());
+    update.set_name(name);
+    update.set_external_id(external_id);
+    if (version) update.set_expected_version(*version);
+    return backends_->Invoke<rpb::Role>(
+        ctx.caller, [&](grpc::ClientContext* c, rpb::Role* reply) {
+          return backends_->roles().UpdateRole(c, update, reply);
+        });
+  };
+  rpb::Role result = role;
+  bool renamed = body.display_name != role.name() ||
+                 body.external_id != role.external_id();
+  // The role first: a name taken by another group (409) or a stale version
+  // (412) then stops the request before any membership changes.
+  if (renamed) {
+    auto updated =
+        update_role(body.display_name, body.external_id, expected_version);
+    if (!updated.ok()) return updated.status();
+    result = *std::move(updated);
+  }
+  if (add.empty() && remove.empty() && !replace_all) return result;
+  absl::Status members = UpdateMembers(result, add, remove, replace_all, ctx);
+  if (members.ok()) return result;
+  // Members are all checked before identity-service writes any, so only the
+  // rename needs taking back to leave the group as it was.
+  if (renamed) {
+    (void)update_role(role.name(), role.external_id(), std::nullopt);
+  }
+  return members;
+}
+
+web::http::http_response GroupsHandler::PatchResponse(
+    const rpb::Role& role, const RequestContext& ctx) const {
+  if (ctx.Policy("patch_response") == "no-content") {
+    web::http::http_response r(status_codes::NoContent);
+    r.headers().add("ETag", ETagFor(role.meta().version()));
+    return r;
+  }
+  return RoleResponse(role, ctx);
+}
+
+web::http::http_response GroupsHandler::RoleResponse(
+    const rpb::Role& role, const RequestContext& ctx) const {
+  auto projection = ProjectionFromQuery(ctx);
+  if (!projection.ok()) return ErrorResponse(projection.status());
+  Group group{role, {}};
+  if (WantsMembers(*projection)) {
+    auto listed = FetchMembers(role.id(), ctx);
+    if (!listed.ok()) return ErrorResponse(listed.status());
+    group.members = std::move(*listed);
+  }
+  return GroupResponse(status_codes::OK, group, ctx);
 }
 
 // Applies the PATCH to the group's SCIM form, then writes only the
@@ -349,6 +473,15 @@ web::http::http_response GroupsHandler::Patch(const std::string& id,
   auto patch = ParseJsonObject(body);
   if (!patch.ok()) return ErrorResponse(patch.status());
   std::optional<int64_t> if_match = IfMatchVersion(ctx);
+  if (std::optional<MemberDelta> delta = MemberOnlyPatch(*patch);
+      delta && !if_match) {
+    auto role = FetchRole(id, ctx);
+    if (!role.ok()) return ErrorResponse(role.status());
+    absl::Status changed =
+        UpdateMembers(*role, delta->add, delta->remove, false, ctx);
+    if (!changed.ok()) return ErrorResponse(changed);
+    return PatchResponse(*role, ctx);
+  }
   for (int attempt = 0; attempt < kPatchAttempts; ++attempt) {
     auto role = FetchRole(id, ctx);
     if (!role.ok()) return ErrorResponse(role.status());
@@ -376,47 +509,18 @@ web::http::http_response GroupsHandler::Patch(const std::string& id,
     for (const std::string& v : before) {
       if (after.count(v) == 0) remove.push_back(v);
     }
-    bool renamed = parsed->display_name != role->name() ||
-                   parsed->external_id != role->external_id();
-    rpb::Role result = *role;
-    if (renamed) {
-      rpb::UpdateRoleRequest update;
-      update.set_tenant_id(ctx.tenant.id());
-      update.set_role_id(id);
-      update.set_name(parsed->display_name);
-      update.set_external_id(parsed->external_id);
-      update.set_expected_version(role->meta().version());
-      auto updated = backends_->Invoke<rpb::Role>(
-          ctx.caller, [&](grpc::ClientContext* c, rpb::Role* reply) {
-            return backends_->roles().UpdateRole(c, update, reply);
-          });
-      if (!updated.ok()) {
-        if (updated.status().code() == absl::StatusCode::kFailedPrecondition) {
-          continue;
-        }
-        return ErrorResponse(updated.status());
-      }
-      result = *updated;
-    }
-    if (!add.empty() || !remove.empty()) {
-      absl::Status changed = UpdateMembers(result, add, remove, false, ctx);
-      if (!changed.ok()) return ErrorResponse(changed);
-    }
-    if (ctx.Policy("patch_response") == "no-content") {
-      web::http::http_response r(status_codes::NoContent);
-      r.headers().add("ETag", ETagFor(result.meta().version()));
-      return r;
-    }
-    auto listed = FetchMembers(id, ctx);
-    if (!listed.ok()) return ErrorResponse(listed.status());
-    return GroupResponse(status_codes::OK, Group{result, *listed}, ctx);
+    auto written = Write(*role, *parsed, add, remove, /*replace_all=*/false,
+                         role->meta().version(), ctx);
+    if (absl::IsFailedPrecondition(written.status())) continue;
+    if (!written.ok()) return ErrorResponse(written.status());
+    return PatchResponse(*written, ctx);
   }
   return ErrorResponse(absl::UnavailableError(
       "the group is being changed by many writers at once; retry the PATCH"));
 }
 
-web::http::http_response GroupsHandler::Delete(const std::string& id,
-                                               const RequestContext& ctx) const {
+web::http::http_response GroupsHandler::Delete(
+    const std::string& id, const RequestContext& ctx) const {
   auto role = FetchRole(id, ctx);
   if (!role.ok()) return ErrorResponse(role.status());
   std::optional<int64_t> if_match = IfMatchVersion(ctx);

@@ -3,6 +3,7 @@
 
 #include <cpprest/http_msg.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,13 @@ inline constexpr char kGroupSchema[] =
 struct MemberRef {
   std::string value;
   std::string display;
+};
+
+// The writable parts of a Group body (POST, PUT, or the result of a PATCH).
+struct GroupBody {
+  std::string display_name;
+  std::string external_id;
+  std::vector<MemberRef> members;
 };
 
 // /Groups. In the tenant's `groups: roles` mode a SCIM Group is a role of
@@ -51,8 +59,7 @@ class GroupsHandler {
   web::http::http_response Replace(const std::string& id,
                                    const std::string& body,
                                    const RequestContext& ctx) const;
-  web::http::http_response Patch(const std::string& id,
-                                 const std::string& body,
+  web::http::http_response Patch(const std::string& id, const std::string& body,
                                  const RequestContext& ctx) const;
   web::http::http_response Delete(const std::string& id,
                                   const RequestContext& ctx) const;
@@ -67,6 +74,22 @@ class GroupsHandler {
                              const std::vector<MemberRef>& add,
                              const std::vector<std::string>& remove,
                              bool replace_all, const RequestContext& ctx) const;
+  // Renames the role if `body` says so (checked against
+  // `expected_version`), then changes its members; a failed member change
+  // takes the rename back. Returns the role as written.
+  absl::StatusOr<scim::role::v1::Role> Write(
+      const scim::role::v1::Role& role, const GroupBody& body,
+      const std::vector<MemberRef>& add, const std::vector<std::string>& remove,
+      bool replace_all, std::optional<int64_t> expected_version,
+      const RequestContext& ctx) const;
+  // 204 under the tenant's `patch_response: no-content`, else 200 with the
+  // group.
+  web::http::http_response PatchResponse(const scim::role::v1::Role& role,
+                                         const RequestContext& ctx) const;
+  // 200 with the group of `role`, its members read only when the
+  // projection keeps them.
+  web::http::http_response RoleResponse(const scim::role::v1::Role& role,
+                                        const RequestContext& ctx) const;
   web::json::value ToJson(const Group& group, const RequestContext& ctx) const;
   web::http::http_response GroupResponse(web::http::status_code code,
                                          const Group& group,

@@ -1,9 +1,14 @@
 // scim-edge: the SCIM REST front of the platform.
+#include <pplx/threadpool.h>
+
 #include <iostream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "common/config.h"
 #include "common/shutdown.h"
+#include "edge/audit_queue.h"
 #include "edge/authenticator.h"
 #include "edge/backends.h"
 #include "edge/scim_server.h"
@@ -29,22 +34,72 @@ int main(int argc, char** argv) {
   int auth_ttl_ms = config.GetInt("auth_cache_ms", "SCIM_AUTH_CACHE_MS", 5000);
   std::string bases = config.Get("base_paths", "SCIM_BASE_PATHS",
                                  "/scim/v2,/api/v2/scim,/v2");
+  std::string scim11_bases =
+      config.Get("scim11_base_paths", "SCIM_V1_BASE_PATHS", "/scim/v1");
   int max_body = config.GetInt("max_body_bytes", "SCIM_MAX_BODY_BYTES", 1 << 20);
+  // Per-tenant token bucket; 0 requests per second turns it off.
+  double rate_rps = 0;
+  if (!absl::SimpleAtod(
+          config.Get("rate_limit_rps", "SCIM_RATE_LIMIT_RPS", "0"),
+          &rate_rps)) {
+    rate_rps = 0;
+  }
+  int rate_burst = config.GetInt("rate_limit_burst", "SCIM_RATE_LIMIT_BURST",
+                                 std::max(1, static_cast<int>(rate_rps)));
+  // Failed authentications from one address before it waits; 0 is off.
+  int auth_failures =
+      config.GetInt("auth_failure_limit", "SCIM_AUTH_FAILURE_LIMIT", 50);
+  int auth_window =
+      config.GetInt("auth_failure_window_s", "SCIM_AUTH_FAILURE_WINDOW_S", 60);
+  // Swagger UI for /api/v2/docs; the build installs it where this defaults.
+  std::string docs_dir =
+      config.Get("docs_dir", "SCIM_DOCS_DIR", SCIM_DEFAULT_DOCS_DIR);
+  // Refused requests waiting for audit-service beyond this are dropped
+  // (and counted) rather than held in memory.
+  int audit_queue = config.GetInt("audit_queue_capacity",
+                                  "SCIM_AUDIT_QUEUE_CAPACITY", 10000);
+  // cpprestsdk serves every connection and runs every handler on one shared
+  // pool (40 threads unless set before first use). Handlers block on gRPC,
+  // but more threads than about two per core only add wake-ups and
+  // switches: on 2 cores, 4 threads served GET /Users/{id} as fast as 8 or
+  // 40 and with half the p99 at a moderate rate, and /healthz 3x faster
+  // than 40.
+  int http_threads = config.GetInt("http_threads", "SCIM_HTTP_THREADS", 4);
   config.Print("scim-edge");
+  crossplat::threadpool::initialize_with_threads(
+      static_cast<size_t>(std::max(http_threads, 1)));
+  // As in common/grpc_server.cc: no global lock graph on every Mutex lock.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   scim::edge::Backends backends(identity, roles, audit,
                                 std::chrono::milliseconds(deadline_ms));
+  scim::edge::AuditQueue::Options queue_options;
+  queue_options.capacity = static_cast<size_t>(std::max(audit_queue, 1));
+  queue_options.deadline = std::chrono::milliseconds(deadline_ms);
+  scim::edge::AuditQueue audit_events(&backends.audit(), queue_options);
   scim::edge::Authenticator authenticator(
       &backends, std::chrono::milliseconds(std::min(auth_ttl_ms, 5000)));
   scim::edge::EdgeOptions options;
   options.listen_url = "http://" + host + ":" + std::to_string(port);
-  for (absl::string_view b : absl::StrSplit(bases, ',', absl::SkipEmpty())) {
-    std::string base(b);
-    while (base.size() > 1 && base.back() == '/') base.pop_back();
-    options.base_paths.push_back(base);
-  }
+  auto add_bases = [&](const std::string& list,
+                       std::vector<std::string>* also) {
+    for (absl::string_view b : absl::StrSplit(list, ',', absl::SkipEmpty())) {
+      std::string base(b);
+      while (base.size() > 1 && base.back() == '/') base.pop_back();
+      options.base_paths.push_back(base);
+      if (also != nullptr) also->push_back(base);
+    }
+  };
+  add_bases(bases, nullptr);
+  add_bases(scim11_bases, &options.scim11_base_paths);
   options.max_body_bytes = static_cast<size_t>(max_body);
-  scim::edge::ScimServer server(options, &backends, &authenticator);
+  options.docs_dir = docs_dir;
+  options.tenant_rate.rate = std::max(rate_rps, 0.0);
+  options.tenant_rate.burst = rate_burst;
+  options.failed_auth.max_failures = std::max(auth_failures, 0);
+  options.failed_auth.window = std::chrono::seconds(std::max(auth_window, 1));
+  scim::edge::ScimServer server(options, &backends, &authenticator,
+                                &audit_events);
   absl::Status started = server.Start();
   if (!started.ok()) {
     std::cerr << "scim-edge: " << started.message() << std::endl;
@@ -55,5 +110,7 @@ int main(int argc, char** argv) {
   std::cerr << "scim-edge received signal " << sig << ", shutting down"
             << std::endl;
   server.Stop();
+  // Refusals still queued get a moment to reach audit-service.
+  audit_events.Stop(std::chrono::seconds(2));
   return 0;
 }

@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
+#include "edge/user_json.h"
 
 namespace scim::edge {
 namespace {
@@ -370,6 +371,25 @@ SchemaDef TravelPerkSchema() {
   };
 }
 
+// What identity-service derives for a user from the tenant's settings:
+// its locations (Proxyclick multi-location provisioning).
+SchemaDef ProvisioningSchema() {
+  return {
+      kProvisioningUserSchema,
+      "Provisioning",
+      "What this platform derives for the user from the tenant's rules",
+      {
+          String("locations",
+                 "Names of the tenant's locations whose rules take the user.")
+              .MultiValued()
+              .ReadOnly(),
+          String("homeLocation",
+                 "The location the user treats as home, if any.")
+              .ReadOnly(),
+      },
+  };
+}
+
 // Its attributes are the tenant's custom field definitions, which are not
 // known at compile time.
 SchemaDef CustomFieldsSchema() {
@@ -392,6 +412,7 @@ ResourceSchema BuildUser() {
       {CustomFieldsSchema(), false},
       {CityCitySchema(), false},
       {TravelPerkSchema(), false},
+      {ProvisioningSchema(), false},
   };
   return r;
 }

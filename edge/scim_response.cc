@@ -9,8 +9,8 @@ namespace scim::edge {
 
 web::json::value ErrorBody(const absl::Status& status) {
   web::json::value body = web::json::value::object();
-  body["schemas"] = web::json::value::array(
-      {web::json::value::string("urn:ietf:params:scim:api:messages:2.0:Error")});
+  body["schemas"] = web::json::value::array({web::json::value::string(
+      "urn:ietf:params:scim:api:messages:2.0:Error")});
   body["status"] =
       web::json::value::string(std::to_string(HttpStatusFor(status.code())));
   std::string type = ScimTypeOf(status);
@@ -20,8 +20,8 @@ web::json::value ErrorBody(const absl::Status& status) {
   if (!type.empty()) body["scimType"] = web::json::value::string(type);
   std::string detail(status.message());
   if (HttpStatusFor(status.code()) == 500) {
-    detail = "internal error: " + detail +
-             "; retry, and report it if it persists";
+    detail =
+        "internal error: " + detail + "; retry, and report it if it persists";
   }
   body["detail"] = web::json::value::string(detail);
   return body;
@@ -36,8 +36,8 @@ web::http::http_response JsonResponse(web::http::status_code code,
 
 web::http::http_response ErrorResponse(const absl::Status& status) {
   int code = HttpStatusFor(status.code());
-  web::http::http_response response =
-      JsonResponse(static_cast<web::http::status_code>(code), ErrorBody(status));
+  web::http::http_response response = JsonResponse(
+      static_cast<web::http::status_code>(code), ErrorBody(status));
   if (code == 401) {
     response.headers().add("WWW-Authenticate", "Bearer realm=\"scim\"");
   }

@@ -12,7 +12,8 @@
 
 namespace scim::edge {
 
-inline constexpr char kScimContentType[] = "application/scim+json; charset=utf-8";
+inline constexpr char kScimContentType[] =
+    "application/scim+json; charset=utf-8";
 
 // A SCIM error body (urn:ietf:params:scim:api:messages:2.0:Error) for
 // `status`, with status mapped per DESIGN.md's error table.

@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -10,10 +11,35 @@
 #include "common/crypto.h"
 #include "common/status_map.h"
 #include "edge/discovery.h"
+#include "edge/request_body.h"
+#include "edge/scim11.h"
 #include "edge/scim_response.h"
 
 namespace scim::edge {
 namespace {
+
+// A tenant's custom field as /Schemas describes it.
+AttributeDef CustomFieldAttribute(const scim::identity::v1::CustomFieldDef& f) {
+  using Def = scim::identity::v1::CustomFieldDef;
+  AttributeDef a;
+  a.name = f.id();
+  a.required = f.required();
+  switch (f.type()) {
+    case Def::NUMBER:
+      a.type = AttrType::kDecimal;
+      break;
+    case Def::BOOLEAN:
+      a.type = AttrType::kBoolean;
+      break;
+    case Def::DATE:
+      a.description = "A date, YYYY-MM-DD.";
+      break;
+    default:
+      break;
+  }
+  if (a.description.empty()) a.description = "Custom field " + f.id() + ".";
+  return a;
+}
 
 using web::http::http_request;
 using web::http::http_response;
@@ -51,16 +77,56 @@ http_response PlainJson(web::http::status_code code, const std::string& status,
   return r;
 }
 
+constexpr size_t kMaxPathSegment = 512;
+
+// Printable ASCII only: what a gRPC metadata value or a URL host may hold.
+bool IsPrintable(const std::string& s) {
+  return absl::c_all_of(s, [](char c) { return c >= 0x20 && c <= 0x7e; });
+}
+
+// 413, with the same status in the SCIM error body as on the response.
+http_response PayloadTooLarge(size_t size, size_t limit) {
+  web::json::value body = ErrorBody(absl::InvalidArgumentError(
+      "the request body has " + std::to_string(size) + " bytes; the limit is " +
+      std::to_string(limit) + " (ServiceProviderConfig bulk.maxPayloadSize)"));
+  body["status"] = web::json::value::string("413");
+  return JsonResponse(status_codes::RequestEntityTooLarge, body);
+}
+
+// 429 with the seconds to wait, so well-behaved clients back off exactly.
+http_response TooManyRequests(const std::string& detail, int retry_after) {
+  http_response r = ErrorResponse(absl::ResourceExhaustedError(detail));
+  r.headers().remove("Retry-After");
+  r.headers().add("Retry-After", std::to_string(retry_after));
+  return r;
+}
+
+// The OpenAPI document describes SCIM 2.0, so only SCIM 2.0 base paths are
+// its servers; a SCIM 1.1 base would take different payloads.
+std::vector<std::string> Scim2BasePaths(const EdgeOptions& options) {
+  std::vector<std::string> out;
+  for (const std::string& base : options.base_paths) {
+    if (!absl::c_linear_search(options.scim11_base_paths, base)) {
+      out.push_back(base);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 ScimServer::ScimServer(EdgeOptions options, const Backends* backends,
-                       Authenticator* authenticator)
+                       Authenticator* authenticator, AuditQueue* audit_queue)
     : options_(std::move(options)),
       backends_(backends),
       authenticator_(authenticator),
+      audit_queue_(audit_queue),
       users_(backends),
       groups_(backends),
-      bulk_(&users_, &groups_) {
+      bulk_(&users_, &groups_),
+      docs_(DocsOptions{options_.docs_dir, Scim2BasePaths(options_)}),
+      tenant_rate_(options_.tenant_rate),
+      failed_auth_(options_.failed_auth) {
   for (const auto& base : options_.base_paths) {
     base_segments_.push_back(Segments(base));
   }
@@ -71,7 +137,30 @@ absl::Status ScimServer::Start() {
     listener_ =
         std::make_unique<web::http::experimental::listener::http_listener>(
             options_.listen_url);
-    listener_->support([this](http_request r) { Handle(std::move(r)); });
+    listener_->support([this](http_request r) {
+      // cpprestsdk calls this as soon as the headers are in; the body is read
+      // by the same thread pool. A handler that blocked waiting for it would
+      // hold a pool thread, and once every thread waited so (as many
+      // concurrent POST/PUT/PATCH as threads) the edge stopped for good. So
+      // a request with a body is handled once the body is in; one too large
+      // is refused at once, unread.
+      const auto& m = r.method();
+      bool has_body = m == web::http::methods::POST ||
+                      m == web::http::methods::PUT ||
+                      m == web::http::methods::PATCH;
+      if (!has_body || r.headers().content_length() > options_.max_body_bytes) {
+        Handle(std::move(r));
+        return;
+      }
+      r.content_ready().then([this, r](pplx::task<http_request> ready) {
+        try {
+          ready.get();
+        } catch (...) {
+          // Reading the body failed; Handle answers the error.
+        }
+        Handle(r);
+      });
+    });
     listener_->open().wait();
   } catch (const std::exception& e) {
     return absl::UnavailableError("cannot listen on " + options_.listen_url +
@@ -92,14 +181,23 @@ void ScimServer::Stop() {
 void ScimServer::Handle(http_request request) {
   CallerInfo caller;
   auto rid = request.headers().find("X-Request-Id");
+  // The id travels as gRPC metadata, whose values must be printable ASCII
+  // (anything else aborts the call inside gRPC), so only such ids are kept.
   caller.request_id = (rid != request.headers().end() && !rid->second.empty() &&
-                       rid->second.size() <= 128)
+                       rid->second.size() <= 128 && IsPrintable(rid->second))
                           ? rid->second
                           : NewUuid();
   caller.client_address = request.remote_address();
   http_response response;
+  RequestAudit audit;
   try {
-    response = Dispatch(request, caller);
+    response = Dispatch(request, caller, &audit);
+  } catch (const web::uri_exception& e) {
+    // Percent-decoding a malformed path or query ("%G1") throws.
+    response = ErrorResponse(WithScimType(
+        absl::InvalidArgumentError(std::string("the URL is malformed: ") +
+                                   e.what()),
+        "invalidSyntax"));
   } catch (const std::exception& e) {
     // A handler must never take the process down; the client gets a SCIM 500.
     std::cerr << "scim-edge: request " << caller.request_id
@@ -107,6 +205,10 @@ void ScimServer::Handle(http_request request) {
     response = ErrorResponse(absl::InternalError(e.what()));
   }
   response.headers().add("X-Request-Id", caller.request_id);
+  // Recorded here, once, whatever handler refused the request.
+  if (response.status_code() >= 400 && audit.scim) {
+    RecordRefused(request, response, caller, audit);
+  }
   request.reply(response).then([](pplx::task<void> t) {
     try {
       t.get();
@@ -116,7 +218,37 @@ void ScimServer::Handle(http_request request) {
   });
 }
 
-http_response ScimServer::Dispatch(http_request& request, CallerInfo& caller) {
+void ScimServer::RecordRefused(const http_request& request,
+                               http_response& response,
+                               const CallerInfo& caller,
+                               const RequestAudit& audit) {
+  if (audit_queue_ == nullptr) return;
+  try {
+    // The body is the SCIM error just built: a string buffer, read here
+    // without moving its read position, so the client still gets all of it.
+    std::string body;
+    auto stream = response.body();
+    if (stream.is_valid()) {
+      auto buffer = stream.streambuf();
+      size_t size = buffer.in_avail();
+      body.resize(size);
+      body.resize(buffer.scopy(reinterpret_cast<uint8_t*>(body.data()), size));
+    }
+    std::vector<std::string> secrets;
+    if (auto token = TokenFromHeaders(request.headers())) {
+      secrets.push_back(*token);
+    }
+    audit_queue_->Enqueue(RefusedRequestEvent(
+        audit, caller, response.status_code(), body, secrets));
+  } catch (const std::exception& e) {
+    // Auditing must never fail the request it records.
+    std::cerr << "scim-edge: cannot record refused request "
+              << caller.request_id << ": " << e.what() << std::endl;
+  }
+}
+
+http_response ScimServer::Dispatch(http_request& request, CallerInfo& caller,
+                                   RequestAudit* audit) {
   std::vector<std::string> path = Segments(request.request_uri().path());
   if (path.size() == 1 && path[0] == "healthz") {
     return PlainJson(status_codes::OK, "ok", "");
@@ -128,6 +260,11 @@ http_response ScimServer::Dispatch(http_request& request, CallerInfo& caller) {
                        std::string(ready.message()));
     }
     return PlainJson(status_codes::OK, "ok", "");
+  }
+  // Before authentication: the documentation page is public, and the
+  // requests a user tries from it carry the token they paste.
+  if (DocsHandler::Matches(path)) {
+    return docs_.Handle(request.method(), path, request.request_uri().path());
   }
 
   size_t matched = 0;
@@ -150,19 +287,77 @@ http_response ScimServer::Dispatch(http_request& request, CallerInfo& caller) {
         "'; the SCIM base paths are " +
         absl::StrJoin(options_.base_paths, ", ")));
   }
+  audit->scim = true;
+  audit->method = request.method();
+  // Decoded segments and query values end up in proto strings (ids, filters,
+  // sortBy, audit events), which must be UTF-8: a request that is not is
+  // refused here rather than failing deep inside a gRPC call.
+  bool path_utf8 = absl::c_all_of(path, [](const std::string& segment) {
+    return InvalidUtf8Offset(segment) == std::string_view::npos;
+  });
+  if (!path_utf8) {
+    return ErrorResponse(WithScimType(
+        absl::InvalidArgumentError(
+            "the request path is not valid UTF-8 once percent-decoded"),
+        "invalidSyntax"));
+  }
+  // Ids are UUIDs or role ids; a huge one would come back inside the
+  // service's NOT_FOUND message and overflow gRPC's metadata limit.
+  if (absl::c_any_of(path, [](const std::string& segment) {
+        return segment.size() > kMaxPathSegment;
+      })) {
+    return ErrorResponse(
+        absl::NotFoundError("no resource has an id longer than " +
+                            std::to_string(kMaxPathSegment) + " characters"));
+  }
+  if (path.size() > matched) audit->resource = path[matched];
+  if (path.size() > matched + 1) audit->resource_id = path[matched + 1];
 
   RequestContext ctx;
   ctx.caller = caller;
+  // Before the token is looked at, so a client guessing tokens learns
+  // nothing more and costs identity-service nothing.
+  if (auto wait = failed_auth_.Blocked(caller.client_address)) {
+    return TooManyRequests("too many failed authentications from " +
+                               caller.client_address +
+                               "; check the API token, then retry",
+                           *wait);
+  }
+  // Tokens are printable ASCII; anything else cannot be one and could not
+  // travel in the Authenticate call's proto string.
+  if (auto token = TokenFromHeaders(request.headers());
+      token.has_value() && !IsPrintable(*token)) {
+    failed_auth_.RecordFailure(caller.client_address);
+    return ErrorResponse(absl::UnauthenticatedError(
+        "the API token holds characters no token has; send the token as "
+        "issued"));
+  }
   absl::StatusOr<scim::identity::v1::AuthenticateResponse> auth =
       authenticator_->Authenticate(request.headers(), caller);
-  if (!auth.ok()) return ErrorResponse(auth.status());
+  if (!auth.ok()) {
+    if (absl::IsUnauthenticated(auth.status())) {
+      failed_auth_.RecordFailure(caller.client_address);
+    }
+    return ErrorResponse(auth.status());
+  }
+  failed_auth_.RecordSuccess(caller.client_address);
   ctx.tenant = auth->tenant();
+  audit->tenant_id = ctx.tenant.id();
+  if (auto wait = tenant_rate_.Admit(ctx.tenant.id())) {
+    return TooManyRequests(
+        "this tenant is sending more than its rate limit of requests; "
+        "slow down and retry",
+        *wait);
+  }
   ctx.caller.actor = "token:" + auth->token_id();
   caller.actor = ctx.caller.actor;
 
   std::string host = "127.0.0.1";
   auto h = request.headers().find("Host");
-  if (h != request.headers().end() && !h->second.empty()) host = h->second;
+  if (h != request.headers().end() && !h->second.empty() &&
+      IsPrintable(h->second) && h->second.find(' ') == std::string::npos) {
+    host = h->second;
+  }
   std::string scheme = "http";
   auto proto = request.headers().find("X-Forwarded-Proto");
   if (proto != request.headers().end() && proto->second == "https") {
@@ -170,14 +365,23 @@ http_response ScimServer::Dispatch(http_request& request, CallerInfo& caller) {
   }
   ctx.base_url = scheme + "://" + host + *base;
   ctx.query = ParseQuery(request.request_uri().query());
+  for (const auto& [name, value] : ctx.query) {
+    if (InvalidUtf8Offset(name) != std::string_view::npos ||
+        InvalidUtf8Offset(value) != std::string_view::npos) {
+      return ErrorResponse(WithScimType(
+          absl::InvalidArgumentError(
+              "a query parameter is not valid UTF-8 once percent-decoded"),
+          "invalidSyntax"));
+    }
+  }
   for (const auto& [name, value] : request.headers()) {
     ctx.headers[absl::AsciiStrToLower(name)] = value;
   }
 
   std::vector<std::string> rest(path.begin() + matched, path.end());
   if (rest.empty()) {
-    return ErrorResponse(absl::NotFoundError(
-        "name a resource under " + *base + ", e.g. " + *base + "/Users"));
+    return ErrorResponse(absl::NotFoundError("name a resource under " + *base +
+                                             ", e.g. " + *base + "/Users"));
   }
 
   std::string body;
@@ -186,23 +390,25 @@ http_response ScimServer::Dispatch(http_request& request, CallerInfo& caller) {
       method == web::http::methods::PATCH) {
     auto length = request.headers().content_length();
     if (length > options_.max_body_bytes) {
-      return ErrorResponse(
-          WithScimType(absl::InvalidArgumentError("request body is larger "
-                                                  "than the limit"),
-                       "tooMany"));
+      return PayloadTooLarge(length, options_.max_body_bytes);
     }
-    body = request.extract_string(true).get();
+    // The body is already in (Start waits for it): read it here, in this
+    // thread. extract_string().get() would queue the read on the pool and
+    // block this pool thread until another one ran it.
+    body = request._get_impl()->extract_string(true);
     if (body.size() > options_.max_body_bytes) {
-      http_response r = ErrorResponse(absl::InvalidArgumentError(
-          "the request body has " + std::to_string(body.size()) +
-          " bytes; the limit is " + std::to_string(options_.max_body_bytes)));
-      r.set_status_code(status_codes::RequestEntityTooLarge);
-      return r;
+      return PayloadTooLarge(body.size(), options_.max_body_bytes);
     }
   }
 
+  if (absl::c_linear_search(options_.scim11_base_paths, *base)) {
+    return ServeScim11(method, rest, body, &ctx);
+  }
   const std::string& resource = rest[0];
   std::string id = rest.size() >= 2 ? rest[1] : "";
+  // A PATCH ends in a ReplaceUser; this lets identity-service's audit event
+  // say "patch".
+  if (method == web::http::methods::PATCH) ctx.caller.operation = "patch";
   if (absl::EqualsIgnoreCase(resource, "Users") && rest.size() <= 2) {
     return users_.Handle(method, id, body, ctx);
   }
@@ -219,8 +425,9 @@ http_response ScimServer::Dispatch(http_request& request, CallerInfo& caller) {
   }
   if (IsDiscovery(resource)) {
     if (method != web::http::methods::GET) {
-      http_response r = ErrorResponse(absl::Status(
-          absl::StatusCode::kUnimplemented, "discovery endpoints are GET only"));
+      http_response r =
+          ErrorResponse(absl::Status(absl::StatusCode::kUnimplemented,
+                                     "discovery endpoints are GET only"));
       r.set_status_code(status_codes::MethodNotAllowed);
       r.headers().add("Allow", "GET");
       return r;
@@ -231,6 +438,25 @@ http_response ScimServer::Dispatch(http_request& request, CallerInfo& caller) {
       "no SCIM endpoint at '" + request.request_uri().path() + "'; this " +
       "server serves " + *base + "/Users, /Groups, /Bulk, " +
       "/ServiceProviderConfig, /ResourceTypes and /Schemas"));
+}
+
+http_response ScimServer::ServeScim11(const web::http::method& method,
+                                      const std::vector<std::string>& rest,
+                                      const std::string& body,
+                                      RequestContext* ctx) const {
+  if (!absl::EqualsIgnoreCase(rest[0], "Users") || rest.size() > 2) {
+    return Scim2ResponseToScim11(ErrorResponse(absl::NotFoundError(
+        "SCIM 1.1 is served for /Users only; use " + ctx->base_url +
+        "/Users")));
+  }
+  auto translated = Scim11RequestToScim2(method, body);
+  if (!translated.ok()) {
+    return Scim2ResponseToScim11(ErrorResponse(translated.status()));
+  }
+  // Proxyclick's paging: 10 per page unless asked, up to max_page_size.
+  (*ctx->tenant.mutable_policies())["page_size"] = "10";
+  return Scim2ResponseToScim11(users_.Handle(
+      method, rest.size() == 2 ? rest[1] : "", *translated, *ctx));
 }
 
 bool ScimServer::IsDiscovery(const std::string& resource) {
@@ -252,10 +478,14 @@ http_response ScimServer::Discover(const std::vector<std::string>& rest,
   options.bulk_max_operations = kBulkMaxOperations;
   options.bulk_max_payload = static_cast<int64_t>(options_.max_body_bytes);
   options.groups_enabled = ctx.Policy("groups") != "disabled";
+  for (const auto& field : ctx.tenant.custom_fields()) {
+    options.custom_fields.push_back(CustomFieldAttribute(field));
+  }
   const std::string& resource = rest[0];
   if (absl::EqualsIgnoreCase(resource, "ServiceProviderConfig") ||
       absl::EqualsIgnoreCase(resource, "serviceConfiguration")) {
-    if (rest.size() > 1) return ErrorResponse(absl::NotFoundError("no such path"));
+    if (rest.size() > 1)
+      return ErrorResponse(absl::NotFoundError("no such path"));
     return JsonResponse(status_codes::OK, ServiceProviderConfig(options));
   }
   if (absl::EqualsIgnoreCase(resource, "ResourceTypes")) {
@@ -273,9 +503,9 @@ http_response ScimServer::Discover(const std::vector<std::string>& rest,
   if (rest.size() == 1) return JsonResponse(status_codes::OK, Schemas(options));
   auto schema = Schema(options, rest[1]);
   if (!schema || rest.size() > 2) {
-    return ErrorResponse(absl::NotFoundError(
-        "no schema '" + rest[1] + "'; GET " + ctx.base_url +
-        "/Schemas lists them"));
+    return ErrorResponse(absl::NotFoundError("no schema '" + rest[1] +
+                                             "'; GET " + ctx.base_url +
+                                             "/Schemas lists them"));
   }
   return JsonResponse(status_codes::OK, *schema);
 }

@@ -8,10 +8,13 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "edge/audit_queue.h"
 #include "edge/authenticator.h"
 #include "edge/backends.h"
 #include "edge/bulk_handler.h"
+#include "edge/docs_handler.h"
 #include "edge/groups_handler.h"
+#include "edge/rate_limiter.h"
 #include "edge/users_handler.h"
 
 namespace scim::edge {
@@ -21,23 +24,41 @@ struct EdgeOptions {
   std::string listen_url;
   // The same directory is served under each, e.g. /scim/v2, /api/v2/scim, /v2.
   std::vector<std::string> base_paths;
+  // Those of `base_paths` that speak SCIM 1.1 (Proxyclick's /scim/v1).
+  std::vector<std::string> scim11_base_paths;
   size_t max_body_bytes = 1 << 20;
+  // Swagger UI's files for /api/v2/docs (SCIM_DOCS_DIR).
+  std::string docs_dir;
+  // Requests per tenant (SCIM_RATE_LIMIT_RPS, SCIM_RATE_LIMIT_BURST).
+  TenantRateLimiter::Options tenant_rate;
+  // Failed authentications per client address (SCIM_AUTH_FAILURE_LIMIT,
+  // SCIM_AUTH_FAILURE_WINDOW_S).
+  FailedAuthLimiter::Options failed_auth;
 };
 
 // The SCIM HTTP front: routes requests, authenticates them, and hands them
 // to the resource handlers. Owns no data.
 class ScimServer {
  public:
+  // `audit_queue` (optional) records the requests the edge refuses.
   ScimServer(EdgeOptions options, const Backends* backends,
-             Authenticator* authenticator);
+             Authenticator* authenticator, AuditQueue* audit_queue = nullptr);
   absl::Status Start();
   void Stop();
 
  private:
   void Handle(web::http::http_request request);
   web::http::http_response Dispatch(web::http::http_request& request,
-                                    CallerInfo& caller);
+                                    CallerInfo& caller, RequestAudit* audit);
+  // Queues the audit event of a refused request; never blocks.
+  void RecordRefused(const web::http::http_request& request,
+                     web::http::http_response& response,
+                     const CallerInfo& caller, const RequestAudit& audit);
   static bool IsDiscovery(const std::string& resource);
+  web::http::http_response ServeScim11(const web::http::method& method,
+                                       const std::vector<std::string>& rest,
+                                       const std::string& body,
+                                       RequestContext* ctx) const;
   // ServiceProviderConfig, ResourceTypes and Schemas, describing the
   // tenant's own extensions and custom fields.
   web::http::http_response Discover(const std::vector<std::string>& rest,
@@ -47,9 +68,13 @@ class ScimServer {
   std::vector<std::vector<std::string>> base_segments_;
   const Backends* backends_;
   Authenticator* authenticator_;
+  AuditQueue* audit_queue_;
   UsersHandler users_;
   GroupsHandler groups_;
   BulkHandler bulk_;
+  DocsHandler docs_;
+  TenantRateLimiter tenant_rate_;
+  FailedAuthLimiter failed_auth_;
   std::unique_ptr<web::http::experimental::listener::http_listener> listener_;
 };
 

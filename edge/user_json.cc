@@ -639,6 +639,9 @@ value SchemasJson(const pb::User& user) {
   if (user.has_travelperk()) {
     schemas.push_back(value::string(kTravelPerkUserSchema));
   }
+  if (!user.locations().empty()) {
+    schemas.push_back(value::string(kProvisioningUserSchema));
+  }
   return value::array(std::move(schemas));
 }
 
@@ -679,6 +682,16 @@ void PutExtensions(const pb::User& user, value* out) {
   }
   if (user.has_travelperk()) {
     (*out)[kTravelPerkUserSchema] = TravelPerkJson(user.travelperk());
+  }
+  if (!user.locations().empty()) {
+    value derived = NewObject();
+    std::vector<value> names;
+    for (const auto& name : user.locations()) {
+      names.push_back(value::string(name));
+    }
+    derived["locations"] = value::array(std::move(names));
+    PutString(&derived, "homeLocation", user.home_location());
+    (*out)[kProvisioningUserSchema] = std::move(derived);
   }
 }
 

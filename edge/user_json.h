@@ -23,6 +23,9 @@ inline constexpr char kCityCityUserSchema[] =
     "urn:ietf:params:scim:schemas:extension:citycity:2.0:User";
 inline constexpr char kTravelPerkUserSchema[] =
     "urn:ietf:params:scim:schemas:extension:travelperk:2.0:User";
+// Read-only attributes identity-service derives (locations).
+inline constexpr char kProvisioningUserSchema[] =
+    "urn:ietf:params:scim:schemas:extension:provisioning:2.0:User";
 inline constexpr char kErrorSchema[] =
     "urn:ietf:params:scim:api:messages:2.0:Error";
 inline constexpr char kListResponseSchema[] =

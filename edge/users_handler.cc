@@ -32,15 +32,37 @@ std::optional<int64_t> IfMatchVersion(const RequestContext& ctx) {
 web::http::http_response MethodNotAllowed(const web::http::method& method,
                                           const std::string& path,
                                           const std::string& allow) {
-  web::http::http_response r = ErrorResponse(absl::Status(
-      absl::StatusCode::kUnimplemented,
-      method + " is not supported on " + path + "; use " + allow));
+  web::http::http_response r = ErrorResponse(
+      absl::Status(absl::StatusCode::kUnimplemented,
+                   method + " is not supported on " + path + "; use " + allow));
   r.set_status_code(status_codes::MethodNotAllowed);
   r.headers().add("Allow", allow);
   return r;
 }
 
 }  // namespace
+
+// App-role values (Entra's AssertiveAppRoleAssignmentsComplex, or plain
+// {"value": ...}) name roles of the tenant's catalog; each is resolved to
+// its role id, and an unknown value fails the write naming the known ones.
+// Roles are never created this way.
+absl::Status UsersHandler::ResolveRoles(pb::User* user,
+                                        const RequestContext& ctx) const {
+  if (user->roles().empty()) return absl::OkStatus();
+  scim::role::v1::ResolveRolesRequest request;
+  request.set_tenant_id(ctx.tenant.id());
+  for (const auto& role : user->roles()) request.add_values(role.value());
+  auto resolved = backends_->Invoke<scim::role::v1::ResolveRolesResponse>(
+      ctx.caller, [&](grpc::ClientContext* c,
+                      scim::role::v1::ResolveRolesResponse* reply) {
+        return backends_->roles().ResolveRoles(c, request, reply);
+      });
+  if (!resolved.ok()) return resolved.status();
+  for (int i = 0; i < user->roles_size() && i < resolved->roles_size(); ++i) {
+    user->mutable_roles(i)->set_role_id(resolved->roles(i).id());
+  }
+  return absl::OkStatus();
+}
 
 web::http::http_response UsersHandler::Handle(const web::http::method& method,
                                               const std::string& id,
@@ -98,6 +120,9 @@ web::http::http_response UsersHandler::Create(const std::string& body,
                                               const RequestContext& ctx) const {
   absl::StatusOr<pb::User> user = ParseUser(body);
   if (!user.ok()) return ErrorResponse(user.status());
+  if (absl::Status s = ResolveRoles(&*user, ctx); !s.ok()) {
+    return ErrorResponse(s);
+  }
   pb::CreateUserRequest request;
   request.set_tenant_id(ctx.tenant.id());
   *request.mutable_user() = std::move(*user);
@@ -143,11 +168,14 @@ web::http::http_response UsersHandler::List(const ListParams& params,
                        params.start_index, std::move(resources)));
 }
 
-web::http::http_response UsersHandler::Replace(const std::string& id,
-                                               const std::string& body,
-                                               const RequestContext& ctx) const {
+web::http::http_response UsersHandler::Replace(
+    const std::string& id, const std::string& body,
+    const RequestContext& ctx) const {
   absl::StatusOr<pb::User> user = ParseUser(body);
   if (!user.ok()) return ErrorResponse(user.status());
+  if (absl::Status s = ResolveRoles(&*user, ctx); !s.ok()) {
+    return ErrorResponse(s);
+  }
   pb::ReplaceUserRequest request;
   request.set_tenant_id(ctx.tenant.id());
   *request.mutable_user() = std::move(*user);
@@ -185,6 +213,9 @@ web::http::http_response UsersHandler::Patch(const std::string& id,
     if (!applied.ok()) return ErrorResponse(applied);
     absl::StatusOr<pb::User> updated = UserFromJson(json);
     if (!updated.ok()) return ErrorResponse(updated.status());
+    if (absl::Status s = ResolveRoles(&*updated, ctx); !s.ok()) {
+      return ErrorResponse(s);
+    }
     pb::ReplaceUserRequest request;
     request.set_tenant_id(ctx.tenant.id());
     *request.mutable_user() = std::move(*updated);

@@ -35,11 +35,12 @@ class UsersHandler {
   web::http::http_response Replace(const std::string& id,
                                    const std::string& body,
                                    const RequestContext& ctx) const;
-  web::http::http_response Patch(const std::string& id,
-                                 const std::string& body,
+  web::http::http_response Patch(const std::string& id, const std::string& body,
                                  const RequestContext& ctx) const;
   web::http::http_response Delete(const std::string& id,
                                   const RequestContext& ctx) const;
+  absl::Status ResolveRoles(scim::identity::v1::User* user,
+                            const RequestContext& ctx) const;
   absl::StatusOr<scim::identity::v1::User> Fetch(
       const std::string& id, const RequestContext& ctx) const;
   // 200/201 with the user (projected as the query asks), its Location and

@@ -64,8 +64,8 @@ absl::StatusOr<UserStore::MemberPage> UserStore::ListMembers(
     if (skip > 0) {
       --skip;
     } else if (static_cast<int>(page.members.size()) < count) {
-      page.members.push_back({it->key().ToString().substr(prefix.size()),
-                              it->value().ToString()});
+      page.members.push_back(
+          {it->key().ToString().substr(prefix.size()), it->value().ToString()});
     }
   }
   if (!it->status().ok()) return FromRocks(it->status());
@@ -78,8 +78,9 @@ bool UserStore::PutMembership(const std::string& tenant,
                               const std::string& display, User* user,
                               rocksdb::WriteBatch* batch, const Actor& actor) {
   auto* groups = user->mutable_groups();
-  auto found = std::find_if(groups->begin(), groups->end(),
-                            [&](const auto& g) { return g.value() == group_id; });
+  auto found = std::find_if(groups->begin(), groups->end(), [&](const auto& g) {
+    return g.value() == group_id;
+  });
   bool is_member = found != groups->end();
   if (member == is_member) return false;
   std::string key = Key({tenant, group_id, user->id()});
@@ -102,11 +103,15 @@ bool UserStore::PutMembership(const std::string& tenant,
              user->SerializeAsString());
   scim::audit::v1::Event event;
   event.set_tenant_id(tenant);
-  event.set_operation(member ? "group-add" : "group-remove");
+  event.set_operation(member ? "membership.add" : "membership.remove");
   event.set_resource_type("User");
   event.set_resource_id(user->id());
   event.set_user_name(user->user_name());
   event.add_changed_attributes("groups");
+  AddAuditableValues(*user, &event);
+  // Which group: the user's groups list alone does not say what changed.
+  event.set_detail("group " + group_id +
+                   (group_display.empty() ? "" : " (" + group_display + ")"));
   outbox_->Append(batch, std::move(event), actor);
   return true;
 }
@@ -144,8 +149,9 @@ absl::StatusOr<std::pair<int, int>> UserStore::UpdateMembers(
     if (auto s = load(m.user_id, true); !s.ok()) return s;
   }
   if (!unknown.empty()) {
-    return WithScimType(absl::InvalidArgumentError(UnknownMembersDetail(unknown)),
-                        "invalidValue");
+    return WithScimType(
+        absl::InvalidArgumentError(UnknownMembersDetail(unknown)),
+        "invalidValue");
   }
   for (const std::string& id : remove) {
     if (auto s = load(id, false); !s.ok()) return s;
@@ -160,7 +166,8 @@ absl::StatusOr<std::pair<int, int>> UserStore::UpdateMembers(
     auto u = users.find(id);
     if (u == users.end()) {
       // A membership whose user is gone: drop the dangling entry.
-      batch.Delete(db_->family(kMemberships), Key({tenant, change.group_id, id}));
+      batch.Delete(db_->family(kMemberships),
+                   Key({tenant, change.group_id, id}));
       continue;
     }
     removed += PutMembership(tenant, change.group_id, change.group_display,

@@ -1,6 +1,7 @@
 #ifndef SCIM_IDENTITY_SERVICE_GRPC_SERVICES_H_
 #define SCIM_IDENTITY_SERVICE_GRPC_SERVICES_H_
 
+#include "identity-service/location_jobs.h"
 #include "identity-service/tenant_store.h"
 #include "identity-service/user_store.h"
 #include "scim/identity/v1/identity.grpc.pb.h"
@@ -8,12 +9,13 @@
 namespace scim::identity {
 
 // Who is calling, from the metadata the edge (or an internal caller) sends:
-// x-request-id, x-actor, x-client-address.
+// x-request-id, x-actor, x-client-address, x-operation.
 Actor ActorFrom(const grpc::ServerContext& context);
 
 class IdentityServiceImpl final : public pb::IdentityService::Service {
  public:
-  explicit IdentityServiceImpl(UserStore* users) : users_(users) {}
+  IdentityServiceImpl(UserStore* users, TenantStore* tenants)
+      : users_(users), tenants_(tenants) {}
 
   grpc::Status CreateUser(grpc::ServerContext* context,
                           const pb::CreateUserRequest* request,
@@ -43,14 +45,28 @@ class IdentityServiceImpl final : public pb::IdentityService::Service {
   grpc::Status RemoveGroup(grpc::ServerContext* context,
                            const pb::RemoveGroupRequest* request,
                            pb::RemoveGroupResponse* response) override;
+  grpc::Status GetApprover(grpc::ServerContext* context,
+                           const pb::GetApproverRequest* request,
+                           pb::GetApproverResponse* response) override;
+  grpc::Status GetEffectiveRoles(
+      grpc::ServerContext* context, const pb::GetEffectiveRolesRequest* request,
+      pb::GetEffectiveRolesResponse* response) override;
+  // Defined in consistency.cc; needs the database, set by main.
+  grpc::Status CheckConsistency(
+      grpc::ServerContext* context, const pb::CheckConsistencyRequest* request,
+      pb::CheckConsistencyResponse* response) override;
+  void set_database(RocksDb* db) { db_ = db; }
 
  private:
   UserStore* users_;
+  TenantStore* tenants_;
+  RocksDb* db_ = nullptr;
 };
 
 class TenantServiceImpl final : public pb::TenantService::Service {
  public:
-  explicit TenantServiceImpl(TenantStore* tenants) : tenants_(tenants) {}
+  TenantServiceImpl(TenantStore* tenants, LocationJobs* location_jobs)
+      : tenants_(tenants), location_jobs_(location_jobs) {}
 
   grpc::Status CreateTenant(grpc::ServerContext* context,
                             const pb::CreateTenantRequest* request,
@@ -73,12 +89,32 @@ class TenantServiceImpl final : public pb::TenantService::Service {
   grpc::Status SetPolicy(grpc::ServerContext* context,
                          const pb::SetPolicyRequest* request,
                          pb::Tenant* response) override;
+  grpc::Status AddCustomField(grpc::ServerContext* context,
+                              const pb::AddCustomFieldRequest* request,
+                              pb::Tenant* response) override;
+  grpc::Status RemoveCustomField(grpc::ServerContext* context,
+                                 const pb::RemoveCustomFieldRequest* request,
+                                 pb::Tenant* response) override;
+  grpc::Status PutLocation(grpc::ServerContext* context,
+                           const pb::PutLocationRequest* request,
+                           pb::Tenant* response) override;
+  grpc::Status RemoveLocation(grpc::ServerContext* context,
+                              const pb::RemoveLocationRequest* request,
+                              pb::Tenant* response) override;
+  grpc::Status LocationStatus(grpc::ServerContext* context,
+                              const pb::LocationStatusRequest* request,
+                              pb::LocationStatusResponse* response) override;
+  grpc::Status SetAttributeMapping(
+      grpc::ServerContext* context,
+      const pb::SetAttributeMappingRequest* request,
+      pb::Tenant* response) override;
   grpc::Status Authenticate(grpc::ServerContext* context,
                             const pb::AuthenticateRequest* request,
                             pb::AuthenticateResponse* response) override;
 
  private:
   TenantStore* tenants_;
+  LocationJobs* location_jobs_;
 };
 
 }  // namespace scim::identity

@@ -18,11 +18,13 @@ enum Family : size_t {
   kUserIndex,     // tenant id, index kind, key[, user id] -> user id
   kOutbox,        // sequence -> audit Event awaiting shipment
   kMemberships,   // tenant id, group id, user id -> member display
+  kJobs,          // job name, tenant id -> progress of a background job
 };
 
 inline std::vector<std::string> IdentityFamilies() {
   return {"tenants", "tenant_names", "tokens", "tenant_tokens",
-          "users",   "user_index",   "outbox",       "memberships"};
+          "users",   "user_index",   "outbox", "memberships",
+          "jobs"};
 }
 
 }  // namespace scim::identity

@@ -6,7 +6,9 @@
 #include "common/grpc_server.h"
 #include "common/rocks_db.h"
 #include "common/shutdown.h"
+#include "identity-service/consistency.h"
 #include "identity-service/grpc_services.h"
+#include "identity-service/location_jobs.h"
 #include "identity-service/identity_db.h"
 #include "identity-service/outbox.h"
 
@@ -24,6 +26,9 @@ int main(int argc, char** argv) {
   std::string tenant =
       config.Get("bootstrap_tenant", "SCIM_BOOTSTRAP_TENANT", "demo");
   std::string token = config.Get("bootstrap_token", "SCIM_BOOTSTRAP_TOKEN", "");
+  // repair | report | off: a huge directory may want to skip the scan.
+  std::string startup_check =
+      config.Get("startup_check", "SCIM_STARTUP_CHECK", "repair");
   config.Print("identity-service");
 
   std::string path = data_dir + "/identity";
@@ -33,6 +38,24 @@ int main(int argc, char** argv) {
   if (!db.ok()) {
     std::cerr << "identity-service: " << db.status().message() << std::endl;
     return 1;
+  }
+  if (startup_check != "off") {
+    // Before anything else writes, so every kind of problem can be repaired
+    // from the user records, and a crash's damage (if any) is logged.
+    scim::identity::ConsistencyOptions check;
+    check.repair = startup_check == "repair";
+    check.exclusive = true;
+    auto report = scim::identity::CheckConsistency(db->get(), check);
+    if (report.ok()) {
+      std::cerr << "identity-service: start-up " << report->Summary()
+                << std::endl;
+      for (const auto& p : report->problems) {
+        std::cerr << "identity-service:   " << p << std::endl;
+      }
+    } else {
+      std::cerr << "identity-service: start-up consistency check failed: "
+                << report.status().message() << std::endl;
+    }
   }
   scim::identity::Outbox outbox(db->get());
   scim::identity::UserStore users(db->get(), &outbox);
@@ -47,8 +70,10 @@ int main(int argc, char** argv) {
     for (const auto& l : *lines) std::cout << l << std::endl;
   }
 
-  scim::identity::IdentityServiceImpl identity_service(&users);
-  scim::identity::TenantServiceImpl tenant_service(&tenants);
+  scim::identity::IdentityServiceImpl identity_service(&users, &tenants);
+  identity_service.set_database(db->get());
+  scim::identity::LocationJobs location_jobs(db->get(), &tenants, &users);
+  scim::identity::TenantServiceImpl tenant_service(&tenants, &location_jobs);
   auto server = scim::GrpcServer::Start(host + ":" + std::to_string(port),
                                         {&identity_service, &tenant_service});
   if (!server.ok()) {
@@ -59,5 +84,6 @@ int main(int argc, char** argv) {
   int code = scim::ServeUntilSignal("identity-service", **server,
                                     std::chrono::seconds(10));
   forwarder.Stop();
+  location_jobs.Stop();
   return code;
 }

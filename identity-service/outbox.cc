@@ -1,116 +1,69 @@
 #include "identity-service/outbox.h"
 
-#include <grpcpp/grpcpp.h>
-
-#include <algorithm>
-#include <iostream>
+#include <functional>
+#include <map>
+#include <string>
 #include <vector>
 
-#include "common/crypto.h"
-#include "common/status_map.h"
-#include "common/time_util.h"
+#include "absl/strings/str_join.h"
 #include "identity-service/identity_db.h"
 
 namespace scim::identity {
 namespace {
-constexpr int kBatchSize = 200;
+
+using scim::identity::v1::User;
+
+template <typename Repeated, typename F>
+std::string JoinValues(const Repeated& items, F value) {
+  std::vector<std::string> out;
+  for (const auto& item : items) out.push_back(value(item));
+  return absl::StrJoin(out, ",");
+}
+
+// An allowlist, not a denylist: an attribute added to User later stays out
+// of the trail's values until someone decides it is not sensitive.
+const std::map<std::string, std::function<std::string(const User&)>>&
+AuditableValues() {
+  static const auto* values =
+      new std::map<std::string, std::function<std::string(const User&)>>{
+          {"userName", [](const User& u) { return u.user_name(); }},
+          {"externalId", [](const User& u) { return u.external_id(); }},
+          {"active",
+           [](const User& u) {
+             return !u.has_active() || u.active() ? "true" : "false";
+           }},
+          {"title", [](const User& u) { return u.title(); }},
+          {"userType", [](const User& u) { return u.user_type(); }},
+          {"preferredLanguage",
+           [](const User& u) { return u.preferred_language(); }},
+          {"locale", [](const User& u) { return u.locale(); }},
+          {"timezone", [](const User& u) { return u.timezone(); }},
+          {"roles",
+           [](const User& u) {
+             return JoinValues(u.roles(),
+                               [](const auto& r) { return r.value(); });
+           }},
+          {"groups",
+           [](const User& u) {
+             return JoinValues(u.groups(),
+                               [](const auto& g) { return g.value(); });
+           }},
+      };
+  return *values;
+}
+
 }  // namespace
 
-Outbox::Outbox(RocksDb* db) : db_(db) {
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->family(kOutbox)));
-  it->SeekToLast();
-  if (it->Valid()) {
-    next_sequence_ = std::stoull(it->key().ToString(), nullptr, 16) + 1;
-  }
-}
+Outbox::Outbox(RocksDb* db) : scim::Outbox(db, kOutbox, "identity-service") {}
 
-void Outbox::Append(rocksdb::WriteBatch* batch, scim::audit::v1::Event event,
-                    const Actor& actor) {
-  if (event.event_id().empty()) event.set_event_id(NewUuid());
-  if (!event.has_time()) *event.mutable_time() = NowTimestamp();
-  if (event.outcome().empty()) event.set_outcome("success");
-  event.set_request_id(actor.request_id);
-  event.set_actor(actor.actor);
-  event.set_client_address(actor.client_address);
-  batch->Put(db_->family(kOutbox), OrderedNumber(next_sequence_++),
-             event.SerializeAsString());
-}
-
-void Outbox::Notify() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    pending_ = true;
-  }
-  cv_.notify_one();
-}
-
-void Outbox::WaitForWork(std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_for(lock, timeout, [this] { return pending_; });
-  pending_ = false;
-}
-
-OutboxForwarder::OutboxForwarder(Outbox* outbox,
-                                 const std::string& audit_address)
-    : outbox_(outbox),
-      stub_(scim::audit::v1::AuditService::NewStub(grpc::CreateChannel(
-          audit_address, grpc::InsecureChannelCredentials()))),
-      thread_([this] { Run(); }) {}
-
-OutboxForwarder::~OutboxForwarder() { Stop(); }
-
-void OutboxForwarder::Stop() {
-  if (stop_.exchange(true)) return;
-  outbox_->Notify();
-  if (thread_.joinable()) thread_.join();
-}
-
-void OutboxForwarder::Run() {
-  auto backoff = std::chrono::milliseconds(100);
-  bool reported = false;
-  while (!stop_) {
-    absl::StatusOr<int> shipped = ShipOnce();
-    if (!shipped.ok()) {
-      if (!reported) {
-        std::cerr << "audit outbox: cannot ship to audit-service ("
-                  << shipped.status().message() << "); retrying" << std::endl;
-        reported = true;
-      }
-      outbox_->WaitForWork(backoff);
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
-      continue;
+void AddAuditableValues(const User& user, scim::audit::v1::Event* event) {
+  const auto& auditable = AuditableValues();
+  for (const std::string& name : event->changed_attributes()) {
+    auto it = auditable.find(name);
+    if (it != auditable.end()) {
+      (*event->mutable_changed_values())[name] = it->second(user);
     }
-    backoff = std::chrono::milliseconds(100);
-    reported = false;
-    if (*shipped < kBatchSize) outbox_->WaitForWork(std::chrono::seconds(1));
   }
-}
-
-absl::StatusOr<int> OutboxForwarder::ShipOnce() {
-  RocksDb* db = outbox_->db();
-  std::unique_ptr<rocksdb::Iterator> it(
-      db->db()->NewIterator(rocksdb::ReadOptions(), db->family(kOutbox)));
-  scim::audit::v1::RecordEventsRequest request;
-  std::vector<std::string> keys;
-  for (it->SeekToFirst(); it->Valid() && keys.size() < kBatchSize; it->Next()) {
-    if (!request.add_events()->ParseFromArray(it->value().data(),
-                                              it->value().size())) {
-      request.mutable_events()->RemoveLast();
-    }
-    keys.push_back(it->key().ToString());
-  }
-  if (keys.empty()) return 0;
-  grpc::ClientContext context;
-  context.set_deadline(DeadlineAfter(std::chrono::seconds(5)));
-  scim::audit::v1::RecordEventsResponse response;
-  grpc::Status status = stub_->RecordEvents(&context, request, &response);
-  if (!status.ok()) return FromGrpc(context, status);
-  rocksdb::WriteBatch batch;
-  for (const auto& k : keys) batch.Delete(db->family(kOutbox), k);
-  absl::Status s = db->Write(&batch);
-  if (!s.ok()) return s;
-  return static_cast<int>(keys.size());
 }
 
 }  // namespace scim::identity

@@ -1,6 +1,7 @@
 #include "identity-service/tenant_store.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_join.h"
 #include "common/crypto.h"
 #include "common/status_map.h"
 #include "common/time_util.h"
@@ -135,6 +136,8 @@ absl::StatusOr<pb::CreateTenantResponse> TenantStore::CreateLocked(
 absl::StatusOr<pb::IssueTokenResponse> TenantStore::IssueLocked(
     const pb::Tenant& tenant, bool revoke_others, const std::string& secret,
     const Actor& actor, rocksdb::WriteBatch* batch) {
+  // A rotation is one change: one event that names the tokens it revoked.
+  std::vector<std::string> revoked;
   if (revoke_others) {
     std::string prefix = KeyPrefix({tenant.id()});
     std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(
@@ -148,9 +151,7 @@ absl::StatusOr<pb::IssueTokenResponse> TenantStore::IssueLocked(
       if (!stored.ParseFromString(value) || stored.info().revoked()) continue;
       stored.mutable_info()->set_revoked(true);
       batch->Put(db_->family(kTokens), hash, stored.SerializeAsString());
-      outbox_->Append(batch, TenantEvent("token.revoke", tenant.id(), "Token",
-                                         stored.info().id()),
-                      actor);
+      revoked.push_back(stored.info().id());
     }
   }
   pb::IssueTokenResponse out;
@@ -172,10 +173,15 @@ absl::StatusOr<pb::IssueTokenResponse> TenantStore::IssueLocked(
              stored.SerializeAsString());
   batch->Put(db_->family(kTenantTokens), Key({tenant.id(), info->id()}),
              stored.secret_sha256());
-  outbox_->Append(batch,
-                  TenantEvent(revoke_others ? "token.rotate" : "token.issue",
-                              tenant.id(), "Token", info->id()),
-                  actor);
+  auto event = TenantEvent(revoke_others ? "token.rotate" : "token.issue",
+                           tenant.id(), "Token", info->id());
+  if (revoke_others) {
+    event.add_changed_attributes("revoked");
+    (*event.mutable_changed_values())["revoked"] = absl::StrJoin(revoked, ",");
+    event.set_detail("revoked tokens: " +
+                     (revoked.empty() ? "none" : absl::StrJoin(revoked, ", ")));
+  }
+  outbox_->Append(batch, std::move(event), actor);
   *out.mutable_token() = *info;
   return out;
 }

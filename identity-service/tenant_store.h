@@ -1,6 +1,7 @@
 #ifndef SCIM_IDENTITY_SERVICE_TENANT_STORE_H_
 #define SCIM_IDENTITY_SERVICE_TENANT_STORE_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,23 @@ class TenantStore {
                                        const std::string& key,
                                        const std::string& value,
                                        const Actor& actor);
+  // Tenant settings beyond policies (tenant_settings.cc).
+  absl::StatusOr<pb::Tenant> AddCustomField(const std::string& tenant,
+                                            const pb::CustomFieldDef& field,
+                                            const Actor& actor);
+  absl::StatusOr<pb::Tenant> RemoveCustomField(const std::string& tenant,
+                                               const std::string& field_id,
+                                               const Actor& actor);
+  absl::StatusOr<pb::Tenant> SetAttributeMapping(const std::string& tenant,
+                                                 const std::string& attribute,
+                                                 const std::string& target,
+                                                 const Actor& actor);
+  absl::StatusOr<pb::Tenant> PutLocation(const std::string& tenant,
+                                         const pb::Location& location,
+                                         const Actor& actor);
+  absl::StatusOr<pb::Tenant> RemoveLocation(const std::string& tenant,
+                                            const std::string& name,
+                                            const Actor& actor);
   absl::StatusOr<pb::AuthenticateResponse> Authenticate(
       const std::string& secret) const;
 
@@ -50,6 +68,12 @@ class TenantStore {
 
  private:
   absl::StatusOr<pb::Tenant> Load(const std::string& id) const;
+  // Applies `change` to the stored tenant and writes it with `event` in one
+  // batch; returns the tenant with effective policies.
+  absl::StatusOr<pb::Tenant> Update(
+      const std::string& tenant,
+      const std::function<absl::Status(pb::Tenant*)>& change,
+      scim::audit::v1::Event event, const Actor& actor);
   absl::StatusOr<pb::IssueTokenResponse> IssueLocked(
       const pb::Tenant& tenant, bool revoke_others, const std::string& secret,
       const Actor& actor, rocksdb::WriteBatch* batch);

@@ -8,9 +8,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "common/crypto.h"
+#include "common/filter_eval.h"
 #include "common/status_map.h"
 #include "common/time_util.h"
-#include "common/filter_eval.h"
 #include "identity-service/identity_db.h"
 
 namespace scim::identity {
@@ -34,8 +34,14 @@ std::string UserKey(const std::string& tenant, const std::string& id) {
 }
 
 // The attribute names (SCIM spelling) whose values differ.
-std::vector<std::string> ChangedAttributes(const User& before,
-                                           const User& after) {
+std::vector<std::string> ChangedAttributes(const User& old_user,
+                                           const User& new_user) {
+  // Absent active means true, so a PATCH that renders the user and parses it
+  // back (absent becomes true) has not changed it.
+  User before = old_user, after = new_user;
+  for (User* u : {&before, &after}) {
+    if (!u->has_active()) u->set_active(true);
+  }
   std::vector<std::string> out;
   const auto* d = User::descriptor();
   const auto* r = User::GetReflection();
@@ -76,7 +82,8 @@ bool IsActive(const User& u) { return !u.has_active() || u.active(); }
 
 // Strips the core schema URN so "urn:...:core:2.0:User:userName" is userName.
 std::string CoreAttribute(const std::string& attribute) {
-  static const std::string kCore = "urn:ietf:params:scim:schemas:core:2.0:user:";
+  static const std::string kCore =
+      "urn:ietf:params:scim:schemas:core:2.0:user:";
   std::string lower = Lower(attribute);
   if (absl::StartsWith(lower, kCore)) return lower.substr(kCore.size());
   return lower;
@@ -93,9 +100,8 @@ UserStore::Page SortedPage(UserStore::Page page,
                      return a.first.Before(b.first, descending);
                    });
   size_t from = static_cast<size_t>(page.start_index - 1);
-  for (size_t i = from; i < sorted.size() &&
-                        static_cast<int>(page.users.size()) < count;
-       ++i) {
+  for (size_t i = from;
+       i < sorted.size() && static_cast<int>(page.users.size()) < count; ++i) {
     page.users.push_back(std::move(sorted[i].second));
   }
   return page;
@@ -142,9 +148,9 @@ std::vector<std::string> UserStore::IndexKeys(const std::string& tenant,
 absl::Status UserStore::CheckUserNameFree(const std::string& tenant,
                                           const User& user) {
   std::string owner;
-  absl::Status s = db_->Get(
-      kUserIndex, Key({tenant, kUserNameIndex, Lower(user.user_name())}),
-      &owner);
+  absl::Status s =
+      db_->Get(kUserIndex,
+               Key({tenant, kUserNameIndex, Lower(user.user_name())}), &owner);
   if (absl::IsNotFound(s)) return absl::OkStatus();
   if (!s.ok()) return s;
   if (owner == user.id()) return absl::OkStatus();
@@ -182,6 +188,7 @@ absl::StatusOr<User> UserStore::Create(const std::string& tenant, User user,
   for (const auto& a : ChangedAttributes(User(), user)) {
     event.add_changed_attributes(a);
   }
+  AddAuditableValues(user, &event);
   outbox_->Append(&batch, std::move(event), actor);
   absl::Status s = db_->Write(&batch);
   if (!s.ok()) return s;
@@ -208,8 +215,8 @@ absl::StatusOr<User> UserStore::Get(const std::string& tenant,
 std::vector<std::string> UserStore::IdsWithPrefix(
     const std::string& prefix) const {
   std::vector<std::string> ids;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(
-      rocksdb::ReadOptions(), db_->family(kUserIndex)));
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->family(kUserIndex)));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
        it->Next()) {
     ids.push_back(it->value().ToString());
@@ -220,8 +227,8 @@ std::vector<std::string> UserStore::IdsWithPrefix(
 absl::StatusOr<User> UserStore::FindByUserName(
     const std::string& tenant, const std::string& user_name) const {
   std::string id;
-  absl::Status s =
-      db_->Get(kUserIndex, Key({tenant, kUserNameIndex, Lower(user_name)}), &id);
+  absl::Status s = db_->Get(
+      kUserIndex, Key({tenant, kUserNameIndex, Lower(user_name)}), &id);
   if (absl::IsNotFound(s)) {
     return absl::NotFoundError("no user with userName '" + user_name + "'");
   }
@@ -265,6 +272,7 @@ absl::StatusOr<User> UserStore::Replace(const std::string& tenant, User user,
   }
   user.set_tenant_id(tenant);
   *user.mutable_groups() = old->groups();
+  user.set_scim_managed(old->scim_managed());
   *user.mutable_meta() = old->meta();
   *user.mutable_meta()->mutable_last_modified() = NowTimestamp();
   user.mutable_meta()->set_version(old->meta().version() + 1);
@@ -285,7 +293,8 @@ absl::StatusOr<User> UserStore::Replace(const std::string& tenant, User user,
   }
   batch.Put(db_->family(kUsers), UserKey(tenant, user.id()),
             user.SerializeAsString());
-  std::string operation = "replace";
+  // The edge applies a SCIM PATCH as a replace and says so (x-operation).
+  std::string operation = actor.operation == "patch" ? "patch" : "replace";
   if (IsActive(*old) != IsActive(user)) {
     operation = IsActive(user) ? "reactivate" : "deactivate";
   }
@@ -293,6 +302,7 @@ absl::StatusOr<User> UserStore::Replace(const std::string& tenant, User user,
   for (const auto& a : ChangedAttributes(*old, user)) {
     event.add_changed_attributes(a);
   }
+  AddAuditableValues(user, &event);
   outbox_->Append(&batch, std::move(event), actor);
   absl::Status s = db_->Write(&batch);
   if (!s.ok()) return s;
@@ -333,7 +343,8 @@ std::optional<std::vector<std::string>> UserStore::IndexCandidates(
     std::optional<std::vector<std::string>> best;
     for (const auto& c : f.children()) {
       auto ids = IndexCandidates(tenant, c);
-      if (ids.has_value() && (!best.has_value() || ids->size() < best->size())) {
+      if (ids.has_value() &&
+          (!best.has_value() || ids->size() < best->size())) {
         best = std::move(ids);
       }
     }
@@ -380,8 +391,7 @@ std::optional<std::vector<std::string>> UserStore::IndexCandidates(
 
 absl::StatusOr<UserStore::Page> UserStore::List(const std::string& tenant,
                                                 const Filter* filter,
-                                                int start_index,
-                                                int count,
+                                                int start_index, int count,
                                                 const std::string& sort_by,
                                                 bool descending) const {
   if (filter != nullptr) {

@@ -1,9 +1,10 @@
 #ifndef SCIM_IDENTITY_SERVICE_USER_STORE_H_
 #define SCIM_IDENTITY_SERVICE_USER_STORE_H_
 
+#include <functional>
 #include <optional>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -82,6 +83,13 @@ class UserStore {
   absl::StatusOr<std::pair<int, int>> UpdateMembers(const std::string& tenant,
                                                     const MemberChange& change,
                                                     const Actor& actor);
+  // Re-applies `compute` (rules derived from tenant settings) to a stored
+  // user and writes it, with a new version and an audit event, only if
+  // that changed it. Returns whether it did.
+  absl::StatusOr<bool> Recompute(const std::string& tenant,
+                                 const std::string& id,
+                                 const std::function<void(User*)>& compute,
+                                 const Actor& actor);
   absl::Status RemoveGroup(const std::string& tenant,
                            const std::string& group_id, const Actor& actor);
 

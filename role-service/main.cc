@@ -6,6 +6,7 @@
 
 #include "common/config.h"
 #include "common/grpc_server.h"
+#include "common/outbox.h"
 #include "common/shutdown.h"
 #include "role-service/role_service_impl.h"
 #include "role-service/role_store.h"
@@ -16,6 +17,10 @@ int main(int argc, char** argv) {
   std::string data_dir = config.Get("data_dir", "SCIM_DATA_DIR", "./data");
   std::string host = config.Get("listen_host", "SCIM_LISTEN_HOST", "127.0.0.1");
   int port = config.GetInt("port", "SCIM_ROLE_PORT", 50052);
+  std::string audit =
+      config.Get("audit_address", "SCIM_AUDIT_ADDRESS",
+                 "127.0.0.1:" + std::to_string(config.GetInt(
+                                    "audit_port", "SCIM_AUDIT_PORT", 50053)));
   config.Print("role-service");
 
   std::string path = data_dir + "/roles";
@@ -40,6 +45,11 @@ int main(int argc, char** argv) {
     std::cerr << "role-service: " << server.status().message() << std::endl;
     return 1;
   }
-  return scim::ServeUntilSignal("role-service", **server,
-                                std::chrono::seconds(10));
+  // Ships the catalog's audit events; whatever is not shipped at exit stays
+  // in the outbox for the next start.
+  scim::OutboxForwarder forwarder((*store)->outbox(), audit);
+  int code = scim::ServeUntilSignal("role-service", **server,
+                                    std::chrono::seconds(10));
+  forwarder.Stop();
+  return code;
 }

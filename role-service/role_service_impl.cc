@@ -31,18 +31,18 @@ grpc::Status ReplyRole(grpc::ServerContext* context,
 grpc::Status RoleServiceImpl::CreateRole(grpc::ServerContext* context,
                                          const pb::CreateRoleRequest* request,
                                          pb::Role* response) {
-  return ReplyRole(context,
-                   store_->Create(request->tenant_id(), request->name(),
-                                  request->external_id()),
-                   response);
+  return ReplyRole(
+      context,
+      store_->Create(request->tenant_id(), request->name(),
+                     request->external_id(), AuditActorFrom(*context)),
+      response);
 }
 
 grpc::Status RoleServiceImpl::GetRole(grpc::ServerContext* context,
                                       const pb::GetRoleRequest* request,
                                       pb::Role* response) {
-  return ReplyRole(context,
-                   store_->Get(request->tenant_id(), request->role_id()),
-                   response);
+  return ReplyRole(
+      context, store_->Get(request->tenant_id(), request->role_id()), response);
 }
 
 grpc::Status RoleServiceImpl::UpdateRole(grpc::ServerContext* context,
@@ -52,17 +52,18 @@ grpc::Status RoleServiceImpl::UpdateRole(grpc::ServerContext* context,
   if (request->has_expected_version()) {
     expected = request->expected_version();
   }
-  return ReplyRole(
-      context,
-      store_->Update(request->tenant_id(), request->role_id(), request->name(),
-                     request->external_id(), expected),
-      response);
+  return ReplyRole(context,
+                   store_->Update(request->tenant_id(), request->role_id(),
+                                  request->name(), request->external_id(),
+                                  expected, AuditActorFrom(*context)),
+                   response);
 }
 
 grpc::Status RoleServiceImpl::DeleteRole(grpc::ServerContext* context,
                                          const pb::DeleteRoleRequest* request,
                                          pb::DeleteRoleResponse*) {
-  absl::Status s = store_->Delete(request->tenant_id(), request->role_id());
+  absl::Status s = store_->Delete(request->tenant_id(), request->role_id(),
+                                  AuditActorFrom(*context));
   if (!s.ok()) return ReplyStatus(context, s);
   return grpc::Status::OK;
 }

@@ -6,10 +6,10 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "absl/strings/match.h"
 #include "common/crypto.h"
 #include "common/filter_eval.h"
 #include "common/status_map.h"
@@ -22,6 +22,7 @@ namespace {
 enum Family : size_t {
   kRoles = 0,   // tenant id, role id -> Role
   kRoleValues,  // tenant id, lower(value) -> role id
+  kOutbox,      // sequence -> audit Event awaiting shipment
 };
 
 constexpr size_t kMaxNameLength = 256;
@@ -98,6 +99,34 @@ std::optional<std::string> IndexedValue(const scim::common::v1::Filter& f) {
 
 std::string Quoted(absl::string_view s) { return absl::StrCat("'", s, "'"); }
 
+// The audit event of a catalog change. Role names and values are catalog
+// data, not personal data, so their new values are kept.
+scim::audit::v1::Event RoleEvent(const std::string& operation,
+                                 const pb::Role* before,
+                                 const pb::Role& after) {
+  scim::audit::v1::Event e;
+  e.set_tenant_id(after.tenant_id());
+  e.set_operation(operation);
+  e.set_resource_type("Role");
+  e.set_resource_id(after.id());
+  if (operation == "role.delete") {
+    e.set_detail("role " + Quoted(after.name()) + " (value " +
+                 Quoted(after.value()) + ")");
+    return e;
+  }
+  auto changed = [&](const char* name, const std::string& old_value,
+                     const std::string& new_value) {
+    if (before != nullptr && old_value == new_value) return;
+    e.add_changed_attributes(name);
+    (*e.mutable_changed_values())[name] = new_value;
+  };
+  changed("name", before ? before->name() : "", after.name());
+  changed("value", before ? before->value() : "", after.value());
+  changed("externalId", before ? before->external_id() : "",
+          after.external_id());
+  return e;
+}
+
 std::string UnknownValuesDetail(const std::vector<std::string>& unknown,
                                 const std::vector<pb::Role>& known) {
   std::vector<std::string> quoted;
@@ -129,14 +158,18 @@ std::string RoleValue(absl::string_view name) {
 
 absl::StatusOr<std::unique_ptr<RoleStore>> RoleStore::Open(
     const std::string& path) {
-  auto db = RocksDb::Open(path, {"roles", "role_values"});
+  auto db = RocksDb::Open(path, {"roles", "role_values", "outbox"});
   if (!db.ok()) return db.status();
   return std::unique_ptr<RoleStore>(new RoleStore(std::move(*db)));
 }
 
+RoleStore::RoleStore(std::unique_ptr<RocksDb> db)
+    : db_(std::move(db)), outbox_(db_.get(), kOutbox, "role-service") {}
+
 absl::StatusOr<pb::Role> RoleStore::Create(const std::string& tenant_id,
                                            const std::string& name,
-                                           const std::string& external_id) {
+                                           const std::string& external_id,
+                                           const AuditActor& actor) {
   if (auto s = CheckTenant(tenant_id); !s.ok()) return s;
   // Surrounding blanks would become leading/trailing underscores in the
   // value, which no administrator means.
@@ -161,7 +194,9 @@ absl::StatusOr<pb::Role> RoleStore::Create(const std::string& tenant_id,
             role.SerializeAsString());
   batch.Put(db_->family(kRoleValues), IndexKey(tenant_id, role.value()),
             role.id());
+  outbox_.Append(&batch, RoleEvent("role.create", nullptr, role), actor);
   if (auto s = db_->Write(&batch); !s.ok()) return s;
+  outbox_.Notify();
   return role;
 }
 
@@ -194,7 +229,7 @@ absl::StatusOr<pb::Role> RoleStore::Get(const std::string& tenant_id,
 absl::StatusOr<pb::Role> RoleStore::Update(
     const std::string& tenant_id, const std::string& role_id,
     const std::string& name, const std::string& external_id,
-    std::optional<int64_t> expected_version) {
+    std::optional<int64_t> expected_version, const AuditActor& actor) {
   std::string clean(absl::StripAsciiWhitespace(name));
   if (auto s = CheckName(clean); !s.ok()) return s;
   absl::MutexLock lock(&write_mu_);
@@ -219,19 +254,25 @@ absl::StatusOr<pb::Role> RoleStore::Update(
   batch.Put(db_->family(kRoleValues), new_key, role.id());
   batch.Put(db_->family(kRoles), Key({tenant_id, role.id()}),
             role.SerializeAsString());
+  outbox_.Append(&batch, RoleEvent("role.update", &*old, role), actor);
   if (auto s = db_->Write(&batch); !s.ok()) return s;
+  outbox_.Notify();
   return role;
 }
 
 absl::Status RoleStore::Delete(const std::string& tenant_id,
-                               const std::string& role_id) {
+                               const std::string& role_id,
+                               const AuditActor& actor) {
   absl::MutexLock lock(&write_mu_);
   auto old = Get(tenant_id, role_id);
   if (!old.ok()) return old.status();
   rocksdb::WriteBatch batch;
   batch.Delete(db_->family(kRoles), Key({tenant_id, role_id}));
   batch.Delete(db_->family(kRoleValues), IndexKey(tenant_id, old->value()));
-  return db_->Write(&batch);
+  outbox_.Append(&batch, RoleEvent("role.delete", &*old, *old), actor);
+  if (auto s = db_->Write(&batch); !s.ok()) return s;
+  outbox_.Notify();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<pb::Role>> RoleStore::List(

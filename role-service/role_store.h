@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "common/outbox.h"
 #include "common/rocks_db.h"
 #include "scim/common/v1/common.pb.h"
 #include "scim/role/v1/role.pb.h"
@@ -23,7 +24,8 @@ std::string RoleValue(absl::string_view name);
 
 // Each tenant's role catalog in its own RocksDB. The role value index is
 // what makes values unique per tenant (case-insensitively) and resolution a
-// point lookup.
+// point lookup. Every change writes its audit event to the outbox in the
+// same batch (role.create, role.update, role.delete).
 class RoleStore {
  public:
   static absl::StatusOr<std::unique_ptr<RoleStore>> Open(
@@ -33,7 +35,8 @@ class RoleStore {
   // role of the tenant has the same value.
   absl::StatusOr<pb::Role> Create(const std::string& tenant_id,
                                   const std::string& name,
-                                  const std::string& external_id = "");
+                                  const std::string& external_id = "",
+                                  const AuditActor& actor = AuditActor());
   // NOT_FOUND naming the id when the tenant has no such role.
   absl::StatusOr<pb::Role> Get(const std::string& tenant_id,
                                const std::string& role_id) const;
@@ -43,8 +46,10 @@ class RoleStore {
                                   const std::string& role_id,
                                   const std::string& name,
                                   const std::string& external_id,
-                                  std::optional<int64_t> expected_version);
-  absl::Status Delete(const std::string& tenant_id, const std::string& role_id);
+                                  std::optional<int64_t> expected_version,
+                                  const AuditActor& actor = AuditActor());
+  absl::Status Delete(const std::string& tenant_id, const std::string& role_id,
+                      const AuditActor& actor = AuditActor());
   // Sorted by name.
   absl::StatusOr<std::vector<pb::Role>> List(
       const std::string& tenant_id) const;
@@ -65,8 +70,11 @@ class RoleStore {
       const std::string& tenant_id,
       const std::vector<std::string>& values) const;
 
+  // The audit events awaiting shipment by an OutboxForwarder.
+  Outbox* outbox() { return &outbox_; }
+
  private:
-  explicit RoleStore(std::unique_ptr<RocksDb> db) : db_(std::move(db)) {}
+  explicit RoleStore(std::unique_ptr<RocksDb> db);
   // NOT_FOUND when no role of the tenant has `value`.
   absl::StatusOr<pb::Role> FindByValue(const std::string& tenant_id,
                                        const std::string& value) const;
@@ -76,6 +84,7 @@ class RoleStore {
                                 const std::string& role_id) const;
 
   std::unique_ptr<RocksDb> db_;
+  Outbox outbox_;
   // Held from the uniqueness check to the write, so two creates of the same
   // value cannot both pass the check.
   absl::Mutex write_mu_;

@@ -31,13 +31,18 @@ install_deps() {
   fi
 }
 
-# newman replays Microsoft's SCIM conformance collection in the tests; it is
-# the one test tool from npm, pinned by tests/conformance/package-lock.json.
-install_newman() {
+# npm brings Swagger UI for the docs page at build time, and the test tools.
+ensure_npm() {
   if ! command -v npm >/dev/null 2>&1; then
     as_root apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm
   fi
+}
+
+# newman replays Microsoft's SCIM conformance collection in the tests; it is
+# the one test tool from npm, pinned by tests/conformance/package-lock.json.
+install_newman() {
+  ensure_npm
   local dir="$ROOT/tests/conformance"
   if [ ! -x "$dir/node_modules/.bin/newman" ] ||
      [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then

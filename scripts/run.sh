@@ -4,6 +4,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 install_deps
+ensure_npm
 build "$ROOT/build"
 
 export SCIM_HTTP_PORT="${SCIM_HTTP_PORT:-8080}"

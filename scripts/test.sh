@@ -13,6 +13,13 @@ build "$ROOT/build"
 echo "== tests"
 (cd build && ctest --output-on-failure -j"$JOBS" --timeout 300)
 
+# Checks beyond GoogleTest (the Helm chart, the docs page in a browser),
+# each a script that installs what it needs and exits non-zero on failure.
+for check in "$ROOT"/scripts/checks/*.sh; do
+  echo "== check $(basename "$check" .sh)"
+  bash "$check" "$ROOT/build"
+done
+
 echo "== build (ASan + UBSan)"
 build "$ROOT/build-asan" -DSCIM_SANITIZE=ON
 echo "== tests under sanitizers"

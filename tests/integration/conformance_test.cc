@@ -2,9 +2,8 @@
 // service sends) with newman against the real stack, on a fresh tenant whose
 // patch_response policy is no-content, and holds the result to the tally
 // documented in ../shared/conformance/README.md.
-#include <gtest/gtest.h>
-
 #include <cpprest/json.h>
+#include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -69,9 +68,9 @@ TEST(ConformanceTest, MicrosoftScimReferenceCollection) {
   std::system(command.c_str());
 
   std::ifstream in(report);
-  ASSERT_TRUE(in.good()) << "newman wrote no report; see its output:\n"
-                         << std::ifstream(stack.data_dir() + "/newman.log")
-                                .rdbuf();
+  ASSERT_TRUE(in.good())
+      << "newman wrote no report; see its output:\n"
+      << std::ifstream(stack.data_dir() + "/newman.log").rdbuf();
   std::stringstream text;
   text << in.rdbuf();
   web::json::value json = web::json::value::parse(text.str());

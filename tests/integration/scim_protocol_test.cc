@@ -46,17 +46,17 @@ class ScimProtocolTest : public ::testing::Test {
 Stack* ScimProtocolTest::stack_ = nullptr;
 
 TEST_F(ScimProtocolTest, EntraPatchShapes) {
-  std::string id = CreateUser("entra.patch@example.com",
-                              R"(,"active":true,"emails":[{"value":"a@example.com","type":"work","primary":true}])");
+  std::string id = CreateUser(
+      "entra.patch@example.com",
+      R"(,"active":true,"emails":[{"value":"a@example.com","type":"work","primary":true}])");
   std::string manager = CreateUser("entra.manager@example.com");
-  HttpResult r = stack_->Http(
-      "PATCH", "/scim/v2/Users/" + id,
-      Patch(R"([
+  HttpResult r = stack_->Http("PATCH", "/scim/v2/Users/" + id,
+                              Patch(R"([
         {"op":"Replace","path":"active","value":"False"},
         {"op":"Add","path":"phoneNumbers[type eq \"work\"].value","value":"+44 20 7946 0000"},
         {"op":"Replace","path":"emails[type eq \"work\"].value","value":"b@example.com"},
         {"op":"Add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":")" +
-            manager + R"("},
+                                    manager + R"("},
         {"op":"Replace","path":"name.givenName","value":"Eve"}])"));
   ASSERT_EQ(r.status, 200) << r.raw;
   EXPECT_FALSE(r.body.at("active").as_bool());
@@ -65,18 +65,19 @@ TEST_F(ScimProtocolTest, EntraPatchShapes) {
   EXPECT_EQ(r.body.at("phoneNumbers").at(0).at("type").as_string(), "work");
   EXPECT_EQ(r.body.at("emails").at(0).at("value").as_string(), "b@example.com");
   EXPECT_EQ(r.body.at("name").at("givenName").as_string(), "Eve");
-  EXPECT_EQ(r.body
-                .at("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
-                .at("manager")
-                .at("value")
-                .as_string(),
-            manager);
+  EXPECT_EQ(
+      r.body.at("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
+          .at("manager")
+          .at("value")
+          .as_string(),
+      manager);
   ASSERT_EQ(r.headers.count("etag"), 1u);
 
   // Okta: no path, an object of attributes.
   HttpResult okta = stack_->Http(
       "PATCH", "/scim/v2/Users/" + id,
-      Patch(R"([{"op":"replace","value":{"active":true,"displayName":"Eve E"}}])"));
+      Patch(
+          R"([{"op":"replace","value":{"active":true,"displayName":"Eve E"}}])"));
   ASSERT_EQ(okta.status, 200) << okta.raw;
   EXPECT_TRUE(okta.body.at("active").as_bool());
   EXPECT_EQ(okta.body.at("displayName").as_string(), "Eve E");
@@ -85,9 +86,9 @@ TEST_F(ScimProtocolTest, EntraPatchShapes) {
 TEST_F(ScimProtocolTest, BadPatchIsRejectedWholeAndNamesTheOperation) {
   std::string id = CreateUser("bad.patch@example.com");
   HttpResult before = stack_->Http("GET", "/scim/v2/Users/" + id);
-  HttpResult r = stack_->Http(
-      "PATCH", "/scim/v2/Users/" + id,
-      Patch(R"([{"op":"replace","path":"displayName","value":"X"},
+  HttpResult r =
+      stack_->Http("PATCH", "/scim/v2/Users/" + id,
+                   Patch(R"([{"op":"replace","path":"displayName","value":"X"},
                 {"op":"replace","path":"emails[type eq \"work\"","value":"y"}])"));
   EXPECT_EQ(r.status, 400) << r.raw;
   EXPECT_EQ(r.body.at("scimType").as_string(), "invalidPath");
@@ -122,9 +123,9 @@ TEST_F(ScimProtocolTest, IfMatchGuardsEveryWrite) {
   EXPECT_EQ(stale.status, 412) << stale.raw;
   EXPECT_EQ(stack_->Http("DELETE", "/scim/v2/Users/" + id, "", headers).status,
             412);
-  EXPECT_EQ(stack_->Http("GET", "/scim/v2/Users/" + id).body.at("title")
-                .as_string(),
-            "A");
+  EXPECT_EQ(
+      stack_->Http("GET", "/scim/v2/Users/" + id).body.at("title").as_string(),
+      "A");
 }
 
 TEST_F(ScimProtocolTest, ConcurrentPatchesLoseNothing) {
@@ -133,12 +134,17 @@ TEST_F(ScimProtocolTest, ConcurrentPatchesLoseNothing) {
   std::vector<int> codes(20);
   for (int i = 0; i < 20; ++i) {
     writers.emplace_back([&, i] {
-      codes[i] =
-          stack_
-              ->Http("PATCH", "/scim/v2/Users/" + id,
-                     Patch(R"([{"op":"add","path":"emails","value":[{"value":"e)" +
-                           std::to_string(i) + R"(@example.com","type":"other"}]}])"))
-              .status;
+      try {
+        codes[i] =
+            stack_
+                ->Http("PATCH", "/scim/v2/Users/" + id,
+                       Patch(R"([{"op":"add","path":"emails","value":[{"value":"e)" +
+                             std::to_string(i) +
+                             R"(@example.com","type":"other"}]}])"))
+                .status;
+      } catch (const std::exception&) {
+        codes[i] = -1;  // the assertion below names the writer
+      }
     });
   }
   for (auto& t : writers) t.join();
@@ -182,8 +188,7 @@ TEST_F(ScimProtocolTest, ProjectionSortingPagingAndSearch) {
   EXPECT_EQ(search.body.at("totalResults").as_integer(), 1);
   EXPECT_FALSE(search.body.at("Resources").at(0).has_field("title"));
 
-  HttpResult bad_sort =
-      stack_->Http("GET", "/scim/v2/Users?sortBy=shoeSize");
+  HttpResult bad_sort = stack_->Http("GET", "/scim/v2/Users?sortBy=shoeSize");
   EXPECT_EQ(bad_sort.status, 400) << bad_sort.raw;
 }
 
@@ -199,7 +204,8 @@ TEST_F(ScimProtocolTest, DiscoveryIsTruthful) {
             "/Users");
   HttpResult enterprise = stack_->Http(
       "GET",
-      "/scim/v2/Schemas/urn:ietf:params:scim:schemas:extension:enterprise:2.0:User");
+      "/scim/v2/Schemas/"
+      "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User");
   ASSERT_EQ(enterprise.status, 200) << enterprise.raw;
   EXPECT_EQ(stack_->Http("GET", "/scim/v2/Schemas/urn:nope").status, 404);
 }
@@ -216,9 +222,8 @@ TEST_F(ScimProtocolTest, GroupsWithMembers) {
   std::string gid = created.body.at("id").as_string();
   EXPECT_EQ(created.body.at("members").size(), 1u);
 
-  HttpResult dup = stack_->Http(
-      "POST", "/scim/v2/Groups",
-      R"({"displayName":"travel arrangers"})");
+  HttpResult dup = stack_->Http("POST", "/scim/v2/Groups",
+                                R"({"displayName":"travel arrangers"})");
   EXPECT_EQ(dup.status, 409) << dup.raw;
 
   HttpResult add = stack_->Http(
@@ -236,7 +241,8 @@ TEST_F(ScimProtocolTest, GroupsWithMembers) {
 
   HttpResult unknown = stack_->Http(
       "PATCH", "/scim/v2/Groups/" + gid,
-      Patch(R"([{"op":"add","path":"members","value":[{"value":"no-such-user"}]}])"));
+      Patch(
+          R"([{"op":"add","path":"members","value":[{"value":"no-such-user"}]}])"));
   EXPECT_EQ(unknown.status, 400) << unknown.raw;
   EXPECT_NE(unknown.body.at("detail").as_string().find("no-such-user"),
             std::string::npos);
@@ -257,6 +263,32 @@ TEST_F(ScimProtocolTest, GroupsWithMembers) {
       << after.raw;
 }
 
+TEST_F(ScimProtocolTest, FailedGroupReplaceChangesNothing) {
+  std::string carol = CreateUser("group.carol@example.com");
+  HttpResult taken = stack_->Http("POST", "/scim/v2/Groups",
+                                  R"({"displayName":"Taken Name"})");
+  ASSERT_EQ(taken.status, 201) << taken.raw;
+  HttpResult group = stack_->Http(
+      "POST", "/scim/v2/Groups",
+      R"({"displayName":"Keepers","members":[{"value":")" + carol + R"("}]})");
+  ASSERT_EQ(group.status, 201) << group.raw;
+  std::string gid = group.body.at("id").as_string();
+
+  HttpResult clash = stack_->Http(
+      "PUT", "/scim/v2/Groups/" + gid,
+      R"({"displayName":"taken name","members":[]})");
+  EXPECT_EQ(clash.status, 409) << clash.raw;
+  HttpResult ghost = stack_->Http(
+      "PUT", "/scim/v2/Groups/" + gid,
+      R"({"displayName":"Renamed","members":[{"value":"ghost"}]})");
+  EXPECT_EQ(ghost.status, 400) << ghost.raw;
+
+  HttpResult after = stack_->Http("GET", "/scim/v2/Groups/" + gid);
+  EXPECT_EQ(after.body.at("displayName").as_string(), "Keepers");
+  ASSERT_EQ(after.body.at("members").size(), 1u) << after.raw;
+  EXPECT_EQ(after.body.at("members").at(0).at("value").as_string(), carol);
+}
+
 TEST_F(ScimProtocolTest, BulkResolvesBulkIds) {
   HttpResult r = stack_->Http(
       "POST", "/scim/v2/Bulk",
@@ -275,8 +307,9 @@ TEST_F(ScimProtocolTest, BulkResolvesBulkIds) {
   ASSERT_EQ(ops.size(), 4u) << r.raw;
   std::map<std::string, std::string> status_by_op;
   for (const auto& op : ops.as_array()) {
-    std::string key = op.at("method").as_string() +
-                      (op.has_field("bulkId") ? op.at("bulkId").as_string() : "");
+    std::string key =
+        op.at("method").as_string() +
+        (op.has_field("bulkId") ? op.at("bulkId").as_string() : "");
     status_by_op[key] = op.at("status").as_string();
   }
   EXPECT_EQ(status_by_op["POSTu1"], "201");
@@ -284,7 +317,8 @@ TEST_F(ScimProtocolTest, BulkResolvesBulkIds) {
   EXPECT_EQ(status_by_op["PATCH"], "200");
   EXPECT_EQ(status_by_op["DELETE"], "404");
   HttpResult found = stack_->Http(
-      "GET", "/scim/v2/Users?filter=userName%20eq%20%22bulk.user@example.com%22");
+      "GET",
+      "/scim/v2/Users?filter=userName%20eq%20%22bulk.user@example.com%22");
   ASSERT_EQ(found.body.at("totalResults").as_integer(), 1);
   EXPECT_EQ(found.body.at("Resources").at(0).at("title").as_string(), "Bulk");
   EXPECT_EQ(found.body.at("Resources").at(0).at("groups").size(), 1u);

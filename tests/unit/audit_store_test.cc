@@ -2,13 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/crypto.h"
+#include "common/rocks_db.h"
 #include "common/status_map.h"
 #include "common/time_util.h"
 
@@ -30,7 +34,10 @@ class AuditStoreTest : public ::testing::Test {
     store_.reset();
     fs::remove_all(dir_);
   }
-  void Open() { store_ = std::move(AuditStore::Open(dir_.string()).value()); }
+  void Open(AuditStoreOptions options = {}) {
+    store_.reset();
+    store_ = std::move(AuditStore::Open(dir_.string(), options).value());
+  }
 
   static pb::Event NewEvent(const std::string& id, const std::string& tenant,
                             int64_t seconds, const std::string& user = "u1",
@@ -233,6 +240,257 @@ TEST_F(AuditStoreTest, EventsAndDedupeSurviveReopen) {
   auto again = MustRecord({NewEvent("e1", "t1", kBase)});
   EXPECT_EQ(again.recorded(), 0);
   EXPECT_EQ(again.duplicates(), 1);
+}
+
+TEST_F(AuditStoreTest, UntilAndResourceFilters) {
+  auto group = NewEvent("g", "t1", kBase + 3, "grp1", "role.create");
+  group.set_resource_type("Role");
+  MustRecord({NewEvent("a", "t1", kBase + 1), NewEvent("b", "t1", kBase + 2),
+              group, NewEvent("d", "t1", kBase + 4)});
+  auto req = ForTenant("t1");
+  req.mutable_until()->set_seconds(kBase + 3);
+  EXPECT_EQ(Ids(req), (std::vector<std::string>{"b", "a"}))
+      << "until is exclusive";
+  req.mutable_since()->set_seconds(kBase + 2);
+  EXPECT_EQ(Ids(req), (std::vector<std::string>{"b"}));
+
+  req = ForTenant("t1");
+  req.set_resource_type("role");
+  EXPECT_EQ(Ids(req), (std::vector<std::string>{"g"}));
+  req = ForTenant("t1");
+  req.set_resource_id("grp1");
+  EXPECT_EQ(Ids(req), (std::vector<std::string>{"g"}));
+}
+
+TEST_F(AuditStoreTest, UntilWithCursorPagesOnlyTheRange) {
+  std::vector<pb::Event> events;
+  for (int i = 0; i < 10; ++i) {
+    events.push_back(NewEvent("e" + std::to_string(i), "t1", kBase + i));
+  }
+  MustRecord(events);
+  auto req = ForTenant("t1");
+  req.mutable_until()->set_seconds(kBase + 7);
+  req.set_limit(3);
+  std::vector<std::string> paged;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto resp = store_->List(req);
+    ASSERT_TRUE(resp.ok()) << resp.status();
+    for (const auto& e : resp->events()) paged.push_back(e.event_id());
+    if (resp->next_cursor().empty()) break;
+    req.set_cursor(resp->next_cursor());
+  }
+  EXPECT_EQ(paged, (std::vector<std::string>{"e6", "e5", "e4", "e3", "e2", "e1",
+                                             "e0"}));
+}
+
+TEST_F(AuditStoreTest, EventKeyTimeIsReadableWithoutParsingTheEvent) {
+  MustRecord({NewEvent("e1", "tenant-x", kBase + 42)});
+  EXPECT_EQ(EventKeyMicros(
+                std::string("tenant-x\0", 9) +
+                OrderedNumber(~uint64_t{0} - uint64_t((kBase + 42) * 1000000)) +
+                std::string("\0e1", 3)),
+            (kBase + 42) * 1000000);
+  EXPECT_FALSE(EventKeyMicros("no separator").has_value());
+  EXPECT_FALSE(EventKeyMicros(std::string("t\0short\0e", 9)).has_value());
+  EXPECT_FALSE(
+      EventKeyMicros(std::string("t\0zzzzzzzzzzzzzzzz\0e", 20)).has_value());
+}
+
+// A clock the test moves, shared with the store (and its compaction filter).
+class FakeClock {
+ public:
+  explicit FakeClock(int64_t seconds) : micros_(seconds * 1000000) {}
+  void Set(int64_t seconds) { micros_ = seconds * 1000000; }
+  std::function<int64_t()> Fn() {
+    return [this] { return micros_.load(); };
+  }
+
+ private:
+  std::atomic<int64_t> micros_;
+};
+
+TEST_F(AuditStoreTest, RetentionRemovesOldEventsByCompactionNotByAScan) {
+  FakeClock clock(kBase);
+  AuditStoreOptions options;
+  options.retention_days = 1;
+  options.now_micros = clock.Fn();
+  Open(options);
+  MustRecord({NewEvent("old", "t1", kBase - 3600),
+              NewEvent("new", "t1", kBase + 20 * 3600)});
+  EXPECT_EQ(Ids(ForTenant("t1")), (std::vector<std::string>{"new", "old"}));
+
+  // A day and two hours later, "old" is past retention: reads stop showing
+  // it at once, but it is still on disk, since nothing scans to delete it.
+  clock.Set(kBase + 26 * 3600);
+  EXPECT_EQ(Ids(ForTenant("t1")), (std::vector<std::string>{"new"}));
+  pb::WatchEventsRequest watch;
+  watch.set_tenant_id("t1");
+  auto feed = store_->ReadFeed(watch, 0, 100);
+  ASSERT_TRUE(feed.ok()) << feed.status();
+  ASSERT_EQ(feed->events.size(), 1u);
+  EXPECT_EQ(feed->events[0].event().event_id(), "new");
+  auto raw = store_->CountRaw();
+  EXPECT_EQ(raw.events, 2);
+  EXPECT_EQ(raw.event_ids, 2);
+  EXPECT_EQ(raw.feed, 2);
+
+  // Compaction is what removes it, from every family.
+  ASSERT_TRUE(store_->CompactAll().ok());
+  raw = store_->CountRaw();
+  EXPECT_EQ(raw.events, 1);
+  EXPECT_EQ(raw.event_ids, 1);
+  EXPECT_EQ(raw.feed, 1);
+  EXPECT_EQ(Ids(ForTenant("t1")), (std::vector<std::string>{"new"}));
+
+  // A late retry of the expired event is not stored again.
+  auto retry = MustRecord({NewEvent("old", "t1", kBase - 3600)});
+  EXPECT_EQ(retry.recorded(), 0);
+  EXPECT_EQ(retry.expired(), 1);
+  EXPECT_EQ(store_->CountRaw().events, 1);
+}
+
+TEST_F(AuditStoreTest, NoRetentionKeepsEverythingThroughCompaction) {
+  MustRecord({NewEvent("ancient", "t1", 1000), NewEvent("e", "t1", kBase)});
+  ASSERT_TRUE(store_->CompactAll().ok());
+  EXPECT_EQ(store_->CountRaw().events, 2);
+  EXPECT_EQ(Ids(ForTenant("t1")), (std::vector<std::string>{"e", "ancient"}));
+}
+
+TEST_F(AuditStoreTest, NegativeRetentionRefused) {
+  store_.reset();
+  AuditStoreOptions options;
+  options.retention_days = -1;
+  EXPECT_EQ(AuditStore::Open(dir_.string(), options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+std::vector<std::string> FeedIds(const AuditStore::FeedBatch& batch) {
+  std::vector<std::string> ids;
+  for (const auto& m : batch.events) ids.push_back(m.event().event_id());
+  return ids;
+}
+
+TEST_F(AuditStoreTest, FeedFollowsStorageOrderNotEventTime) {
+  pb::WatchEventsRequest watch;
+  auto start = store_->FeedStart(watch);
+  ASSERT_TRUE(start.ok());
+  EXPECT_EQ(*start, 0u);
+  MustRecord(
+      {NewEvent("a", "t1", kBase + 10), NewEvent("b", "t2", kBase + 11)});
+  // Shipped late after an outage: older than what is already stored.
+  MustRecord({NewEvent("late", "t1", kBase + 1)});
+  MustRecord({NewEvent("c", "t1", kBase + 12)});
+
+  auto all = store_->ReadFeed(watch, 0, 100);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(FeedIds(*all), (std::vector<std::string>{"a", "b", "late", "c"}));
+  EXPECT_EQ(all->position, 4u);
+  EXPECT_FALSE(all->more);
+  // Each event carries the cursor to resume right after it.
+  EXPECT_EQ(all->events[1].cursor(), AuditStore::FeedCursor(2));
+
+  // Resuming from b's cursor: exactly what was stored after it.
+  watch.set_cursor(all->events[1].cursor());
+  auto from = store_->FeedStart(watch);
+  ASSERT_TRUE(from.ok()) << from.status();
+  auto rest = store_->ReadFeed(watch, *from, 100);
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(FeedIds(*rest), (std::vector<std::string>{"late", "c"}));
+
+  // A tenant's feed skips other tenants but still advances the position.
+  pb::WatchEventsRequest t2;
+  t2.set_tenant_id("t2");
+  auto only = store_->ReadFeed(t2, 2, 100);
+  ASSERT_TRUE(only.ok());
+  EXPECT_TRUE(only->events.empty());
+  EXPECT_EQ(only->position, 4u);
+
+  // Scanning is bounded, and says when more is waiting.
+  auto first = store_->ReadFeed(watch, 0, 3);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(FeedIds(*first), (std::vector<std::string>{"a", "b", "late"}));
+  EXPECT_TRUE(first->more);
+}
+
+TEST_F(AuditStoreTest, FeedFilters) {
+  MustRecord({NewEvent("a", "t1", kBase, "u1", "create", "success"),
+              NewEvent("b", "t1", kBase, "u1", "create", "failure"),
+              NewEvent("c", "t1", kBase, "u1", "patch", "success")});
+  pb::WatchEventsRequest watch;
+  watch.set_operation("create");
+  EXPECT_EQ(FeedIds(store_->ReadFeed(watch, 0, 100).value()),
+            (std::vector<std::string>{"a", "b"}));
+  watch.set_outcome("failure");
+  EXPECT_EQ(FeedIds(store_->ReadFeed(watch, 0, 100).value()),
+            (std::vector<std::string>{"b"}));
+}
+
+TEST_F(AuditStoreTest, DuplicatesDoNotAdvanceTheFeed) {
+  MustRecord({NewEvent("a", "t1", kBase)});
+  MustRecord({NewEvent("a", "t1", kBase), NewEvent("b", "t1", kBase)});
+  MustRecord({NewEvent("a", "t1", kBase)});
+  auto feed = store_->ReadFeed(pb::WatchEventsRequest(), 0, 100);
+  ASSERT_TRUE(feed.ok());
+  EXPECT_EQ(FeedIds(*feed), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(store_->FeedStart(pb::WatchEventsRequest()).value(), 2u);
+}
+
+TEST_F(AuditStoreTest, FeedStartChecksCursors) {
+  MustRecord({NewEvent("a", "t1", kBase), NewEvent("b", "t1", kBase)});
+  pb::WatchEventsRequest watch;
+  EXPECT_EQ(store_->FeedStart(watch).value(), 2u) << "empty: the current end";
+  watch.set_from_oldest(true);
+  EXPECT_EQ(store_->FeedStart(watch).value(), 0u);
+  watch.set_cursor(AuditStore::FeedCursor(1));
+  EXPECT_EQ(store_->FeedStart(watch).value(), 1u) << "a cursor wins";
+  watch.set_cursor(AuditStore::FeedCursor(3));
+  EXPECT_EQ(store_->FeedStart(watch).status().code(),
+            absl::StatusCode::kOutOfRange);
+  for (const char* bad : {"zz", "12", "000000000000000g"}) {
+    watch.set_cursor(bad);
+    EXPECT_EQ(store_->FeedStart(watch).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
+TEST_F(AuditStoreTest, FeedPositionsAreNeverReusedEvenWhenAllExpired) {
+  FakeClock clock(kBase);
+  AuditStoreOptions options;
+  options.retention_days = 1;
+  options.now_micros = clock.Fn();
+  Open(options);
+  MustRecord({NewEvent("a", "t1", kBase), NewEvent("b", "t1", kBase)});
+  clock.Set(kBase + 3 * 86400);
+  ASSERT_TRUE(store_->CompactAll().ok());
+  EXPECT_EQ(store_->CountRaw().feed, 0);
+  Open(options);
+  // A subscriber holding cursor 2 must not miss the next event because its
+  // position was handed out again.
+  pb::WatchEventsRequest watch;
+  watch.set_cursor(AuditStore::FeedCursor(2));
+  ASSERT_TRUE(store_->FeedStart(watch).ok());
+  MustRecord({NewEvent("c", "t1", kBase + 3 * 86400)});
+  auto feed = store_->ReadFeed(watch, 2, 100);
+  ASSERT_TRUE(feed.ok());
+  EXPECT_EQ(FeedIds(*feed), (std::vector<std::string>{"c"}));
+  EXPECT_EQ(feed->events[0].cursor(), AuditStore::FeedCursor(3));
+}
+
+TEST_F(AuditStoreTest, WaitForFeedWakesOnRecordAndOnInterrupt) {
+  EXPECT_FALSE(store_->WaitForFeed(0, std::chrono::milliseconds(10)))
+      << "nothing stored: times out";
+  std::thread writer([&] { MustRecord({NewEvent("a", "t1", kBase)}); });
+  // Bounded: fails (rather than hangs) if the record never wakes it.
+  EXPECT_TRUE(store_->WaitForFeed(0, std::chrono::seconds(30)));
+  writer.join();
+
+  auto start = std::chrono::steady_clock::now();
+  std::thread stopper([&] { store_->Interrupt(); });
+  EXPECT_FALSE(store_->WaitForFeed(1, std::chrono::seconds(30)));
+  stopper.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_TRUE(store_->interrupted());
 }
 
 }  // namespace

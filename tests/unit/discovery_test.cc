@@ -33,6 +33,8 @@ constexpr char kTravelPerkUrn[] =
     "urn:ietf:params:scim:schemas:extension:travelperk:2.0:User";
 constexpr char kCustomFieldsUrn[] =
     "urn:ietf:params:scim:schemas:extension:CustomFields:2.0:User";
+constexpr char kProvisioningUrn[] =
+    "urn:ietf:params:scim:schemas:extension:provisioning:2.0:User";
 constexpr char kListResponse[] =
     "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
@@ -157,7 +159,7 @@ TEST(DiscoveryTest, ResourceTypesListsUserThenGroup) {
   }
   EXPECT_THAT(extensions,
               UnorderedElementsAre(kEnterpriseUrn, kCityCityUrn, kTravelPerkUrn,
-                                   kCustomFieldsUrn));
+                                   kCustomFieldsUrn, kProvisioningUrn));
 
   const value& group = list.at("Resources").at(1);
   EXPECT_EQ(group.at("endpoint").as_string(), "/Groups");
@@ -189,18 +191,20 @@ TEST(DiscoveryTest, ResourceTypeLookupIgnoresCase) {
 
 TEST(DiscoveryTest, SchemasListsEveryServedSchema) {
   value list = Schemas(Options());
-  ExpectListResponse(list, 6);
+  ExpectListResponse(list, 7);
   EXPECT_THAT(Field(list, "id"),
               UnorderedElementsAre(kUserUrn, kEnterpriseUrn, kCustomFieldsUrn,
-                                   kCityCityUrn, kTravelPerkUrn, kGroupUrn));
+                                   kCityCityUrn, kTravelPerkUrn,
+                                   kProvisioningUrn, kGroupUrn));
   // Microsoft's reference collection looks for the User schema's description.
   EXPECT_THAT(list.serialize(), HasSubstr("User Account"));
 
   value without_groups = Schemas(Options(/*groups_enabled=*/false));
-  ExpectListResponse(without_groups, 5);
+  ExpectListResponse(without_groups, 6);
   EXPECT_THAT(Field(without_groups, "id"),
               UnorderedElementsAre(kUserUrn, kEnterpriseUrn, kCustomFieldsUrn,
-                                   kCityCityUrn, kTravelPerkUrn));
+                                   kCityCityUrn, kTravelPerkUrn,
+                                   kProvisioningUrn));
 }
 
 TEST(DiscoveryTest, SchemaLookupIgnoresCase) {

@@ -35,7 +35,8 @@ User Sample() {
   home->set_value("anna@home.com");
   home->set_type("home");
   u.mutable_enterprise()->set_cost_center("CC-1");
-  u.mutable_meta()->mutable_last_modified()->set_seconds(1767225600);  // 2026-01-01
+  u.mutable_meta()->mutable_last_modified()->set_seconds(
+      1767225600);  // 2026-01-01
   auto* cf = u.add_custom_fields();
   cf->set_field_id("FIELD_1");
   cf->set_string_value("blue");
@@ -83,8 +84,10 @@ TEST(FilterEvalTest, ExtensionsCustomFieldsPresenceAndDates) {
       "BLUE")));
   EXPECT_TRUE(Eval(Leaf(Filter::PR, "name.givenName")));
   EXPECT_FALSE(Eval(Leaf(Filter::PR, "title")));
-  EXPECT_TRUE(Eval(Str(Filter::GE, "meta.lastModified", "2025-12-31T00:00:00Z")));
-  EXPECT_FALSE(Eval(Str(Filter::GT, "meta.lastModified", "2026-01-01T00:00:00.000Z")));
+  EXPECT_TRUE(
+      Eval(Str(Filter::GE, "meta.lastModified", "2025-12-31T00:00:00Z")));
+  EXPECT_FALSE(
+      Eval(Str(Filter::GT, "meta.lastModified", "2026-01-01T00:00:00.000Z")));
   Filter active = Leaf(Filter::EQ, "active");
   active.mutable_value()->set_bool_value(true);
   EXPECT_TRUE(Eval(active)) << "absent active means active";

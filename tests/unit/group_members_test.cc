@@ -43,9 +43,10 @@ class GroupMembersTest : public ::testing::Test {
     }
     return ids;
   }
-  absl::StatusOr<std::pair<int, int>> Change(
-      const std::string& group, std::vector<std::string> add,
-      std::vector<std::string> remove, bool replace_all = false) {
+  absl::StatusOr<std::pair<int, int>> Change(const std::string& group,
+                                             std::vector<std::string> add,
+                                             std::vector<std::string> remove,
+                                             bool replace_all = false) {
     UserStore::MemberChange c;
     c.group_id = group;
     c.group_display = "Group " + group;

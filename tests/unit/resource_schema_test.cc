@@ -75,7 +75,9 @@ TEST(ResourceSchemaTest, UserHasEveryExtensionAndNoneIsRequired) {
     EXPECT_FALSE(ext.required) << ext.schema.id;
   }
   EXPECT_THAT(urns,
-              ElementsAre(kEnterprise, kCustomFields, kCityCity, kTravelPerk));
+              ElementsAre(kEnterprise, kCustomFields, kCityCity, kTravelPerk,
+                          "urn:ietf:params:scim:schemas:extension:"
+                          "provisioning:2.0:User"));
   const SchemaDef* custom = UserResource().FindExtension(kCustomFields);
   ASSERT_NE(custom, nullptr);
   EXPECT_TRUE(custom->attributes.empty());

@@ -178,7 +178,6 @@ TEST_F(RoleStoreTest, RolesSurviveReopen) {
             absl::StatusCode::kAlreadyExists);
 }
 
-
 scim::common::v1::Filter NameEq(const std::string& attr, const std::string& v) {
   scim::common::v1::Filter f;
   f.set_op(scim::common::v1::Filter::EQ);

@@ -47,8 +47,8 @@ class UserStoreTest : public ::testing::Test {
   }
   int OutboxSize() {
     int n = 0;
-    std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(
-        rocksdb::ReadOptions(), db_->family(kOutbox)));
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->db()->NewIterator(rocksdb::ReadOptions(), db_->family(kOutbox)));
     for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
     return n;
   }
@@ -114,7 +114,8 @@ TEST_F(UserStoreTest, RenameMovesIndexEntriesAndBumpsVersion) {
   auto keys = UserStore::IndexKeys("t1", *r);
   EXPECT_EQ(IndexEntries(), std::set<std::string>(keys.begin(), keys.end()));
   EXPECT_TRUE(absl::IsNotFound(store_->FindByUserName("t1", "old").status()));
-  EXPECT_TRUE(absl::IsNotFound(store_->FindByEmail("t1", "old@x.com").status()));
+  EXPECT_TRUE(
+      absl::IsNotFound(store_->FindByEmail("t1", "old@x.com").status()));
   EXPECT_EQ(store_->FindByUserName("t1", "new")->id(), u->id());
   // The old name is free again.
   EXPECT_TRUE(store_->Create("t1", NewUser("old", "", ""), actor_).ok());
@@ -138,8 +139,8 @@ TEST_F(UserStoreTest, VersionMismatchIsFailedPrecondition) {
   EXPECT_TRUE(absl::IsFailedPrecondition(
       store_->Replace("t1", next, 7, actor_).status()));
   EXPECT_TRUE(store_->Replace("t1", next, 1, actor_).ok());
-  EXPECT_TRUE(absl::IsFailedPrecondition(
-      store_->Delete("t1", u->id(), 1, actor_)));
+  EXPECT_TRUE(
+      absl::IsFailedPrecondition(store_->Delete("t1", u->id(), 1, actor_)));
 }
 
 TEST_F(UserStoreTest, DeleteRemovesRecordAndIndexes) {
@@ -147,8 +148,8 @@ TEST_F(UserStoreTest, DeleteRemovesRecordAndIndexes) {
   ASSERT_TRUE(store_->Delete("t1", u->id(), std::nullopt, actor_).ok());
   EXPECT_TRUE(IndexEntries().empty());
   EXPECT_TRUE(absl::IsNotFound(store_->Get("t1", u->id()).status()));
-  EXPECT_TRUE(absl::IsNotFound(
-      store_->Delete("t1", u->id(), std::nullopt, actor_)));
+  EXPECT_TRUE(
+      absl::IsNotFound(store_->Delete("t1", u->id(), std::nullopt, actor_)));
 }
 
 TEST_F(UserStoreTest, ListUsesIndexesAndPages) {
@@ -166,7 +167,8 @@ TEST_F(UserStoreTest, ListUsesIndexesAndPages) {
   ASSERT_EQ(page->total_results, 1);
   EXPECT_EQ(page->users[0].user_name(), "user3");
 
-  Filter by_ext = Eq("urn:ietf:params:scim:schemas:core:2.0:User:externalId", "X");
+  Filter by_ext =
+      Eq("urn:ietf:params:scim:schemas:core:2.0:User:externalId", "X");
   page = store_->List("t1", &by_ext, 2, 2);
   EXPECT_EQ(page->total_results, 5);
   EXPECT_EQ(page->users.size(), 2u);
@@ -183,8 +185,8 @@ TEST_F(UserStoreTest, ListUsesIndexesAndPages) {
   EXPECT_EQ(store_->List("t2", nullptr, 1, 10)->total_results, 0);
 
   Filter unknown = Eq("shoeSize", "9");
-  EXPECT_TRUE(absl::IsInvalidArgument(
-      store_->List("t1", &unknown, 1, 10).status()));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(store_->List("t1", &unknown, 1, 10).status()));
 }
 
 TEST_F(UserStoreTest, SurvivesReopen) {

@@ -1,10 +1,12 @@
 // scimctl: the operator CLI over the services' gRPC admin APIs.
 #include <grpcpp/grpcpp.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -31,9 +33,27 @@ commands:
   token revoke TENANT TOKEN_ID
   token list TENANT
   policy set TENANT KEY VALUE
+  field add TENANT FIELD_ID --type string|number|boolean|date [--required]
+  field list TENANT
+  field remove TENANT FIELD_ID
+  mapping set TENANT ATTRIBUTE TARGET   enterprise attribute -> cost-field id
+  mapping list TENANT
+  location add TENANT NAME [--match all|any] [--rules RULES]
+                           [--home-match all|any] [--home-rules RULES]
+      RULES: "locality equals London; language not-contains fr" (case-insensitive;
+      attributes locality|language, operators equals|contains|not-contains)
+  location list TENANT
+  location remove TENANT NAME
+  location status TENANT      progress of re-evaluating users after a change
   role add TENANT "Role Name" role value becomes Role_Name
   role list TENANT
   audit list TENANT [--user ID] [--since RFC3339] [--limit N]
+                              also --until RFC3339, --operation OP,
+                              --outcome success|failure; TENANT
+                              @unauthenticated: refused unknown tokens
+  check [TENANT] [--repair]   index and membership consistency (all tenants
+                              when none is named); --repair deletes entries
+                              of users that no longer exist
 TENANT is a tenant's name or id.
 )";
 
@@ -48,7 +68,9 @@ Args Parse(int argc, char** argv) {
     std::string s = argv[i];
     if (s.rfind("--", 0) == 0) {
       auto eq = s.find('=');
-      if (eq != std::string::npos) {
+      if (s == "--required" || s == "--repair") {
+        a.flags[s.substr(2)] = "true";  // a switch: takes no value
+      } else if (eq != std::string::npos) {
         a.flags[s.substr(2, eq - 2)] = s.substr(eq + 1);
       } else if (i + 1 < argc) {
         a.flags[s.substr(2)] = argv[++i];
@@ -187,6 +209,221 @@ int Policy(const Args& a, idpb::TenantService::Stub& stub) {
   return 0;
 }
 
+void PrintFields(const idpb::Tenant& t) {
+  for (const auto& f : t.custom_fields()) {
+    std::string type = idpb::CustomFieldDef::Type_Name(f.type());
+    for (auto& c : type) c = static_cast<char>(std::tolower(c));
+    std::cout << f.id() << "\t" << type << (f.required() ? "\trequired" : "")
+              << "\n";
+  }
+}
+
+int Field(const Args& a, idpb::TenantService::Stub& stub) {
+  const auto& w = a.words;
+  idpb::Tenant resp;
+  if (w.size() == 4 && w[1] == "add") {
+    idpb::AddCustomFieldRequest req;
+    req.set_tenant(w[2]);
+    req.mutable_field()->set_id(w[3]);
+    auto type = a.flags.find("type");
+    std::string name = type == a.flags.end() ? "" : type->second;
+    for (auto& c : name) c = static_cast<char>(std::toupper(c));
+    idpb::CustomFieldDef::Type parsed;
+    if (!idpb::CustomFieldDef::Type_Parse(name, &parsed) ||
+        parsed == idpb::CustomFieldDef::TYPE_UNSPECIFIED) {
+      return Usage("field add needs --type string|number|boolean|date");
+    }
+    req.mutable_field()->set_type(parsed);
+    req.mutable_field()->set_required(a.flags.count("required") > 0);
+    if (!Call([&](auto* c, auto* r) { return stub.AddCustomField(c, req, r); },
+              &resp)) {
+      return 1;
+    }
+    PrintFields(resp);
+    return 0;
+  }
+  if (w.size() == 4 && w[1] == "remove") {
+    idpb::RemoveCustomFieldRequest req;
+    req.set_tenant(w[2]);
+    req.set_field_id(w[3]);
+    if (!Call(
+            [&](auto* c, auto* r) { return stub.RemoveCustomField(c, req, r); },
+            &resp)) {
+      return 1;
+    }
+    PrintFields(resp);
+    return 0;
+  }
+  if (w.size() == 3 && w[1] == "list") {
+    idpb::GetTenantRequest req;
+    req.set_tenant(w[2]);
+    if (!Call([&](auto* c, auto* r) { return stub.GetTenant(c, req, r); },
+              &resp)) {
+      return 1;
+    }
+    PrintFields(resp);
+    return 0;
+  }
+  return Usage("field takes: add TENANT FIELD_ID --type T [--required] | "
+               "list TENANT | remove TENANT FIELD_ID");
+}
+
+int Mapping(const Args& a, idpb::TenantService::Stub& stub) {
+  const auto& w = a.words;
+  idpb::Tenant resp;
+  if (w.size() == 5 && w[1] == "set") {
+    idpb::SetAttributeMappingRequest req;
+    req.set_tenant(w[2]);
+    req.set_attribute(w[3]);
+    req.set_target(w[4]);
+    if (!Call([&](auto* c, auto* r) {
+          return stub.SetAttributeMapping(c, req, r);
+        },
+              &resp)) {
+      return 1;
+    }
+  } else if (w.size() == 3 && w[1] == "list") {
+    idpb::GetTenantRequest req;
+    req.set_tenant(w[2]);
+    if (!Call([&](auto* c, auto* r) { return stub.GetTenant(c, req, r); },
+              &resp)) {
+      return 1;
+    }
+  } else {
+    return Usage("mapping takes: set TENANT ATTRIBUTE TARGET | list TENANT");
+  }
+  for (const auto& [attribute, target] : resp.attribute_mappings()) {
+    std::cout << attribute << "\t" << target << "\n";
+  }
+  return 0;
+}
+
+// "locality equals London; language contains fr" -> rules; false with a
+// one-line reason on a malformed row.
+bool ParseRules(const std::string& text,
+                google::protobuf::RepeatedPtrField<idpb::LocationRule>* out) {
+  std::stringstream rows(text);
+  std::string row;
+  while (std::getline(rows, row, ';')) {
+    std::stringstream words(row);
+    std::string attribute, op, value, word;
+    words >> attribute >> op;
+    while (words >> word) value += (value.empty() ? "" : " ") + word;
+    if (attribute.empty() && op.empty()) continue;
+    idpb::LocationRule rule;
+    if (attribute == "locality" || attribute == "addresses.locality") {
+      rule.set_attribute(idpb::LocationRule::LOCALITY);
+    } else if (attribute == "language" || attribute == "preferredLanguage") {
+      rule.set_attribute(idpb::LocationRule::PREFERRED_LANGUAGE);
+    } else {
+      std::cerr << "scimctl: rule attribute '" << attribute
+                << "' is not locality or language\n";
+      return false;
+    }
+    if (op == "equals") {
+      rule.set_operator_(idpb::LocationRule::EQUALS);
+    } else if (op == "contains") {
+      rule.set_operator_(idpb::LocationRule::CONTAINS);
+    } else if (op == "not-contains") {
+      rule.set_operator_(idpb::LocationRule::NOT_CONTAINS);
+    } else {
+      std::cerr << "scimctl: rule operator '" << op
+                << "' is not equals, contains or not-contains\n";
+      return false;
+    }
+    if (value.empty()) {
+      std::cerr << "scimctl: rule '" << row << "' has no value\n";
+      return false;
+    }
+    rule.set_value(value);
+    *out->Add() = std::move(rule);
+  }
+  return true;
+}
+
+std::string RulesText(
+    const google::protobuf::RepeatedPtrField<idpb::LocationRule>& rules,
+    bool all) {
+  if (rules.empty()) return "(none)";
+  std::string out = all ? "all of: " : "any of: ";
+  for (int i = 0; i < rules.size(); ++i) {
+    const auto& r = rules[i];
+    out += (i == 0 ? "" : "; ") +
+           std::string(r.attribute() == idpb::LocationRule::LOCALITY
+                           ? "locality"
+                           : "language") +
+           " " +
+           (r.operator_() == idpb::LocationRule::EQUALS     ? "equals"
+            : r.operator_() == idpb::LocationRule::CONTAINS ? "contains"
+                                                             : "not-contains") +
+           " " + r.value();
+  }
+  return out;
+}
+
+int Location(const Args& a, idpb::TenantService::Stub& stub) {
+  const auto& w = a.words;
+  auto flag = [&](const char* name) {
+    auto it = a.flags.find(name);
+    return it == a.flags.end() ? std::string() : it->second;
+  };
+  idpb::Tenant resp;
+  if (w.size() == 4 && w[1] == "add") {
+    idpb::PutLocationRequest req;
+    req.set_tenant(w[2]);
+    auto* loc = req.mutable_location();
+    loc->set_name(w[3]);
+    loc->set_match_all(flag("match") != "any");
+    loc->set_home_match_all(flag("home-match") != "any");
+    if (!ParseRules(flag("rules"), loc->mutable_rules()) ||
+        !ParseRules(flag("home-rules"), loc->mutable_home_rules())) {
+      return 2;
+    }
+    if (!Call([&](auto* c, auto* r) { return stub.PutLocation(c, req, r); },
+              &resp)) {
+      return 1;
+    }
+  } else if (w.size() == 4 && w[1] == "remove") {
+    idpb::RemoveLocationRequest req;
+    req.set_tenant(w[2]);
+    req.set_name(w[3]);
+    if (!Call([&](auto* c, auto* r) { return stub.RemoveLocation(c, req, r); },
+              &resp)) {
+      return 1;
+    }
+  } else if (w.size() == 3 && w[1] == "list") {
+    idpb::GetTenantRequest req;
+    req.set_tenant(w[2]);
+    if (!Call([&](auto* c, auto* r) { return stub.GetTenant(c, req, r); },
+              &resp)) {
+      return 1;
+    }
+  } else if (w.size() == 3 && w[1] == "status") {
+    idpb::LocationStatusRequest req;
+    req.set_tenant(w[2]);
+    idpb::LocationStatusResponse status;
+    if (!Call([&](auto* c, auto* r) { return stub.LocationStatus(c, req, r); },
+              &status)) {
+      return 1;
+    }
+    std::cout << "rules version " << status.rules_version() << ": "
+              << status.users_done() << " of " << status.users_total()
+              << " users evaluated" << (status.complete() ? ", complete" : "")
+              << std::endl;
+    return 0;
+  } else {
+    return Usage("location takes: add TENANT NAME [--match all|any] "
+                 "[--rules RULES] [--home-match all|any] [--home-rules RULES] "
+                 "| list TENANT | remove TENANT NAME | status TENANT");
+  }
+  for (const auto& l : resp.locations()) {
+    std::cout << l.name() << "\t" << RulesText(l.rules(), l.match_all())
+              << "\thome: " << RulesText(l.home_rules(), l.home_match_all())
+              << "\n";
+  }
+  return 0;
+}
+
 // Role and audit commands take a tenant name or id; their services key by id.
 bool ResolveTenant(idpb::TenantService::Stub& stub, const std::string& tenant,
                    std::string* id) {
@@ -236,26 +473,70 @@ int Role(const Args& a, idpb::TenantService::Stub& tenants,
   return Usage("role takes: add TENANT \"Role Name\" | list TENANT");
 }
 
+// One line per event: time, operation, resource, outcome, then what is set.
+void PrintEvent(const auditpb::Event& e) {
+  std::cout << scim::FormatRfc3339(e.time()) << " " << e.operation() << " "
+            << e.resource_type() << " " << e.resource_id() << " "
+            << e.outcome();
+  if (!e.user_name().empty()) std::cout << " userName=" << e.user_name();
+  if (e.changed_attributes_size() > 0) {
+    std::cout << " changed=" << absl::StrJoin(e.changed_attributes(), ",");
+  }
+  if (!e.changed_values().empty()) {
+    // Sorted, so the same event always prints the same line.
+    std::map<std::string, std::string> values(e.changed_values().begin(),
+                                              e.changed_values().end());
+    std::cout << " values={"
+              << absl::StrJoin(values, ",", absl::PairFormatter("="))
+              << "}";
+  }
+  if (!e.actor().empty()) std::cout << " actor=" << e.actor();
+  if (!e.client_address().empty()) std::cout << " client=" << e.client_address();
+  if (!e.request_id().empty()) std::cout << " request=" << e.request_id();
+  if (e.http_status() != 0) std::cout << " http=" << e.http_status();
+  if (!e.scim_type().empty()) std::cout << " scimType=" << e.scim_type();
+  if (!e.detail().empty()) std::cout << " detail=\"" << e.detail() << "\"";
+  std::cout << "\n";
+}
+
 int Audit(const Args& a, idpb::TenantService::Stub& tenants,
           auditpb::AuditService::Stub& stub) {
   const auto& w = a.words;
   if (w.size() != 3 || w[1] != "list") {
-    return Usage("audit takes: list TENANT [--user ID] [--since RFC3339] "
-                 "[--limit N]");
+    return Usage(
+        "audit takes: list TENANT [--user ID] [--since RFC3339] "
+        "[--until RFC3339] [--operation OP] [--outcome success|failure] "
+        "[--limit N]");
   }
   auditpb::ListEventsRequest req;
-  if (!ResolveTenant(tenants, w[2], req.mutable_tenant_id())) return 1;
-  if (auto it = a.flags.find("user"); it != a.flags.end()) {
-    req.set_user_id(it->second);
+  // Requests refused before any tenant was known are kept under a name no
+  // tenant can have, so it needs no lookup.
+  if (w[2] == "@unauthenticated") {
+    req.set_tenant_id(w[2]);
+  } else if (!ResolveTenant(tenants, w[2], req.mutable_tenant_id())) {
+    return 1;
   }
-  if (auto it = a.flags.find("since"); it != a.flags.end()) {
-    auto since = scim::ParseRfc3339(it->second);
-    if (!since.ok()) return Usage(std::string(since.status().message()));
-    *req.mutable_since() = *since;
+  auto flag = [&](const char* name) -> const std::string* {
+    auto it = a.flags.find(name);
+    return it == a.flags.end() ? nullptr : &it->second;
+  };
+  if (auto* v = flag("user")) req.set_user_id(*v);
+  if (auto* v = flag("operation")) req.set_operation(*v);
+  if (auto* v = flag("outcome")) req.set_outcome(*v);
+  for (const char* name : {"since", "until"}) {
+    const std::string* v = flag(name);
+    if (v == nullptr) continue;
+    auto t = scim::ParseRfc3339(*v);
+    if (!t.ok()) {
+      return Usage("--" + std::string(name) + ": " +
+                   std::string(t.status().message()));
+    }
+    *(std::string(name) == "since" ? req.mutable_since() : req.mutable_until()) =
+        *t;
   }
   int limit = 100;
-  if (auto it = a.flags.find("limit"); it != a.flags.end()) {
-    if (!absl::SimpleAtoi(it->second, &limit) || limit < 1) {
+  if (auto* v = flag("limit")) {
+    if (!absl::SimpleAtoi(*v, &limit) || limit < 1) {
       return Usage("--limit takes a positive whole number");
     }
   }
@@ -268,22 +549,41 @@ int Audit(const Args& a, idpb::TenantService::Stub& tenants,
       return 1;
     }
     for (const auto& e : resp.events()) {
-      std::cout << scim::FormatRfc3339(e.time()) << " " << e.operation() << " "
-                << e.resource_type() << " " << e.resource_id() << " "
-                << e.outcome();
-      if (!e.user_name().empty()) std::cout << " userName=" << e.user_name();
-      if (e.changed_attributes_size() > 0) {
-        std::cout << " changed=" << absl::StrJoin(e.changed_attributes(), ",");
-      }
-      if (!e.actor().empty()) std::cout << " actor=" << e.actor();
-      if (!e.request_id().empty()) std::cout << " request=" << e.request_id();
-      if (e.http_status() != 0) std::cout << " http=" << e.http_status();
-      if (!e.detail().empty()) std::cout << " detail=\"" << e.detail() << "\"";
-      std::cout << "\n";
+      PrintEvent(e);
       ++printed;
     }
     if (resp.next_cursor().empty() || resp.events_size() == 0) break;
     req.set_cursor(resp.next_cursor());
+  }
+  return 0;
+}
+
+// Exits 1 when problems remain, so scripts and probes can act on it.
+int Check(const Args& a, idpb::IdentityService::Stub& stub) {
+  const auto& w = a.words;
+  if (w.size() > 2) return Usage("check takes: [TENANT] [--repair]");
+  idpb::CheckConsistencyRequest req;
+  if (w.size() == 2) req.set_tenant(w[1]);
+  req.set_repair(a.flags.count("repair") > 0);
+  idpb::CheckConsistencyResponse resp;
+  if (!Call(
+          [&](auto* c, auto* r) {
+            // A scan of a large directory takes longer than one request.
+            c->set_deadline(scim::DeadlineAfter(std::chrono::minutes(10)));
+            return stub.CheckConsistency(c, req, r);
+          },
+          &resp)) {
+    return 1;
+  }
+  for (const auto& p : resp.problems()) std::cout << "problem: " << p << "\n";
+  std::cout << resp.summary() << std::endl;
+  int64_t problems = resp.dangling_index_entries() +
+                     resp.missing_index_entries() +
+                     resp.dangling_memberships() + resp.missing_memberships();
+  if (problems > resp.repaired()) {
+    std::cerr << "scimctl: " << problems - resp.repaired()
+              << " consistency problems remain" << std::endl;
+    return 1;
   }
   return 0;
 }
@@ -307,9 +607,16 @@ int main(int argc, char** argv) {
   if (noun == "tenant") return Tenant(args, *tenants);
   if (noun == "token") return Token(args, *tenants);
   if (noun == "policy") return Policy(args, *tenants);
+  if (noun == "field") return Field(args, *tenants);
+  if (noun == "mapping") return Mapping(args, *tenants);
+  if (noun == "location") return Location(args, *tenants);
   if (noun == "role") {
     auto stub = rolepb::RoleService::NewStub(Channel(roles));
     return Role(args, *tenants, *stub);
+  }
+  if (noun == "check") {
+    auto stub = idpb::IdentityService::NewStub(Channel(identity));
+    return Check(args, *stub);
   }
   if (noun == "audit") {
     auto stub = auditpb::AuditService::NewStub(Channel(audit));

@@ -1,0 +1,218 @@
+#include "common/outbox.h"
+
+#include <rocksdb/iterator.h>
+
+#include <algorithm>
+#include <iostream>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "common/crypto.h"
+#include "common/status_map.h"
+#include "common/time_util.h"
+
+namespace scim {
+namespace {
+
+namespace apb = scim::audit::v1;
+
+std::string Metadata(const grpc::ServerContext& context, const char* key) {
+  const auto& md = context.client_metadata();
+  auto it = md.find(key);
+  if (it == md.end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
+  grpc::ChannelArguments args;
+  // Come back within a second of audit-service returning instead of
+  // waiting out gRPC's default reconnect backoff (up to two minutes).
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
+                                   args);
+}
+
+}  // namespace
+
+AuditActor AuditActorFrom(const grpc::ServerContext& context) {
+  AuditActor a;
+  a.request_id = Metadata(context, "x-request-id");
+  a.actor = Metadata(context, "x-actor");
+  a.client_address = Metadata(context, "x-client-address");
+  a.operation = Metadata(context, "x-operation");
+  if (a.actor.empty()) a.actor = "grpc:" + context.peer();
+  if (a.client_address.empty()) a.client_address = context.peer();
+  return a;
+}
+
+Outbox::Outbox(RocksDb* db, size_t family, std::string source)
+    : db_(db), family_(family), source_(std::move(source)) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), this->family()));
+  it->SeekToLast();
+  uint64_t last = 0;
+  if (it->Valid() && absl::SimpleHexAtoi(it->key().ToString(), &last)) {
+    next_sequence_ = last + 1;
+  }
+}
+
+void Outbox::Append(rocksdb::WriteBatch* batch, apb::Event event,
+                    const AuditActor& actor) {
+  if (event.event_id().empty()) event.set_event_id(NewUuid());
+  if (!event.has_time()) *event.mutable_time() = NowTimestamp();
+  if (event.outcome().empty()) event.set_outcome("success");
+  event.set_request_id(actor.request_id);
+  event.set_actor(actor.actor);
+  event.set_client_address(actor.client_address);
+  if (event.source().empty()) event.set_source(source_);
+  batch->Put(family(), OrderedNumber(next_sequence_++),
+             event.SerializeAsString());
+}
+
+void Outbox::Notify() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_ = true;
+  }
+  cv_.notify_one();
+}
+
+int64_t Outbox::Pending() const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), family()));
+  int64_t n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+  return n;
+}
+
+void Outbox::WaitForWork(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, timeout, [this] { return pending_; });
+  pending_ = false;
+}
+
+OutboxForwarder::OutboxForwarder(Outbox* outbox,
+                                 const std::string& audit_address)
+    : OutboxForwarder(outbox, audit_address, Options()) {}
+
+OutboxForwarder::OutboxForwarder(Outbox* outbox,
+                                 const std::string& audit_address,
+                                 Options options)
+    : outbox_(outbox),
+      options_(options),
+      stub_(apb::AuditService::NewStub(Connect(audit_address))),
+      thread_([this] { Run(); }) {}
+
+OutboxForwarder::~OutboxForwarder() { Stop(); }
+
+void OutboxForwarder::Stop() {
+  if (stop_.exchange(true)) return;
+  outbox_->Notify();
+  if (thread_.joinable()) thread_.join();
+}
+
+void OutboxForwarder::Run() {
+  auto backoff = options_.initial_backoff;
+  bool reported = false;
+  while (!stop_) {
+    absl::StatusOr<int> shipped = ShipOnce();
+    if (!shipped.ok()) {
+      // One line per outage, not one per retry.
+      if (!reported) {
+        std::cerr << "audit outbox: cannot ship to audit-service ("
+                  << shipped.status().message()
+                  << "); keeping the events and retrying" << std::endl;
+        reported = true;
+      }
+      outbox_->WaitForWork(backoff);
+      backoff = std::min(backoff * 2, options_.max_backoff);
+      continue;
+    }
+    if (reported) {
+      std::cerr << "audit outbox: audit-service is back; shipping resumed"
+                << std::endl;
+      reported = false;
+    }
+    backoff = options_.initial_backoff;
+    // A full batch means more may be waiting: ship again at once.
+    if (*shipped < options_.batch_size) {
+      outbox_->WaitForWork(std::chrono::seconds(1));
+    }
+  }
+}
+
+absl::Status OutboxForwarder::Send(const apb::RecordEventsRequest& request) {
+  grpc::ClientContext context;
+  context.set_deadline(DeadlineAfter(options_.deadline));
+  apb::RecordEventsResponse response;
+  grpc::Status status = stub_->RecordEvents(&context, request, &response);
+  return FromGrpc(context, status);
+}
+
+absl::StatusOr<int> OutboxForwarder::ShipOnce() {
+  RocksDb* db = outbox_->db();
+  std::vector<std::string> keys;
+  std::vector<std::string> unreadable;
+  apb::RecordEventsRequest request;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->db()->NewIterator(rocksdb::ReadOptions(), outbox_->family()));
+    for (it->SeekToFirst();
+         it->Valid() && static_cast<int>(keys.size()) < options_.batch_size;
+         it->Next()) {
+      apb::Event event;
+      if (!event.ParseFromArray(it->value().data(),
+                                static_cast<int>(it->value().size()))) {
+        unreadable.push_back(it->key().ToString());
+        continue;
+      }
+      keys.push_back(it->key().ToString());
+      *request.add_events() = std::move(event);
+    }
+    if (auto s = FromRocks(it->status()); !s.ok()) return s;
+  }
+  auto remove = [&](const std::vector<std::string>& done) -> absl::Status {
+    if (done.empty()) return absl::OkStatus();
+    rocksdb::WriteBatch batch;
+    for (const auto& k : done) batch.Delete(outbox_->family(), k);
+    return db->Write(&batch);
+  };
+  if (!unreadable.empty()) {
+    // Only damage produces these; keeping them would block nothing (they
+    // are skipped) but would be re-read forever.
+    std::cerr << "audit outbox: dropping " << unreadable.size()
+              << " unreadable entries" << std::endl;
+    if (auto s = remove(unreadable); !s.ok()) return s;
+  }
+  if (keys.empty()) return static_cast<int>(unreadable.size());
+
+  absl::Status sent = Send(request);
+  if (absl::IsInvalidArgument(sent)) {
+    // audit-service refuses a whole batch for one bad event. Sent one by
+    // one, the good ones get through and the bad one is set aside (logged)
+    // instead of blocking every later event forever.
+    for (int i = 0; i < request.events_size(); ++i) {
+      apb::RecordEventsRequest one;
+      *one.add_events() = request.events(i);
+      absl::Status s = Send(one);
+      if (absl::IsInvalidArgument(s)) {
+        std::cerr << "audit outbox: audit-service refuses event "
+                  << request.events(i).event_id() << " (" << s.message()
+                  << "); dropping it: " << request.events(i).ShortDebugString()
+                  << std::endl;
+      } else if (!s.ok()) {
+        return s;
+      }
+      if (auto r = remove({keys[i]}); !r.ok()) return r;
+    }
+    return static_cast<int>(keys.size());
+  }
+  if (!sent.ok()) return sent;
+  if (auto s = remove(keys); !s.ok()) return s;
+  return static_cast<int>(keys.size() + unreadable.size());
+}
+
+}  // namespace scim

@@ -1,0 +1,418 @@
+#!/usr/bin/env bash
+# Benchmark of the SCIM stack: starts the four services on private ports with
+# a fresh data dir for each size, loads N users with an Entra-style initial
+# sync (userName lookup, then create), and measures each workload with wrk
+# driven by the Lua scripts in tests/bench/. Prints one table (requests/s,
+# p50, p99, and each figure as a ratio to /healthz of the same run) and the
+# targets met or missed, and writes the same as JSON.
+#
+#   scripts/bench.sh [--build DIR] [--users N]... [--duration S] [--json FILE]
+#                    [--connections C] [--sync-connections C] [--smoke]
+#
+#   --build DIR     binaries from DIR/bin (default build/; built when missing)
+#   --users N       a size to run; repeat or comma-separate (default 1000,100000;
+#                   1000000 on request)
+#   --duration S    seconds per measured workload (default 10)
+#   --json FILE     where the JSON goes (default BUILD/bench/bench.json)
+#   --connections C wrk connections for the rate measurements (default 16)
+#   --sync-connections C  concurrent users in flight during a sync (default 8)
+#   --smoke         a few seconds at a small size: checks that the benchmark
+#                   works (run by scripts/checks/bench-smoke.sh)
+#   --keep          keep the data and log dirs (printed) instead of removing them
+#
+# Exit status is non-zero only when the benchmark itself breaks (a service
+# does not start, wrk fails, requests fail, the durability check fails);
+# missed speed targets are reported, never fatal.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH_LUA="$ROOT/tests/bench"
+
+BUILD="$ROOT/build"
+SIZES=()
+DURATION=10
+JSON=""
+CONNS=16
+SYNC_CONNS=8
+SMOKE=0
+KEEP=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --build) BUILD="$(cd "$2" 2>/dev/null && pwd || echo "$2")"; shift 2 ;;
+    --users) IFS=',' read -r -a more <<<"$2"; SIZES+=("${more[@]}"); shift 2 ;;
+    --duration) DURATION="$2"; shift 2 ;;
+    --json) JSON="$2"; shift 2 ;;
+    --connections) CONNS="$2"; shift 2 ;;
+    --sync-connections) SYNC_CONNS="$2"; shift 2 ;;
+    --smoke) SMOKE=1; shift ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+if [ "$SMOKE" = 1 ]; then
+  [ ${#SIZES[@]} -gt 0 ] || SIZES=(200)
+  DURATION=1
+  CONNS=4
+  SYNC_CONNS=4
+fi
+[ ${#SIZES[@]} -gt 0 ] || SIZES=(1000 100000)
+WRK_THREADS=2
+[ "$CONNS" -ge "$WRK_THREADS" ] || WRK_THREADS=1
+JSON="${JSON:-$BUILD/bench/bench.json}"
+
+# --- prerequisites: wrk and curl from Debian, binaries from the build dir.
+if ! command -v wrk >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
+  as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+  as_root apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk curl
+fi
+if [ ! -x "$BUILD/bin/scim-edge" ] || [ ! -x "$BUILD/bin/identity-service" ]; then
+  echo "bench: no binaries in $BUILD/bin; building them"
+  # shellcheck source=lib.sh
+  source "$ROOT/scripts/lib.sh"
+  install_deps
+  build "$BUILD"
+fi
+BIN="$BUILD/bin"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/scim-bench.XXXXXX")"
+pids=()
+stop_stack() {
+  local i
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${pids[$i]}" 2>/dev/null || true
+  done
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    wait "${pids[$i]}" 2>/dev/null || true
+  done
+  pids=()
+}
+cleanup() {
+  stop_stack
+  if [ "$KEEP" = 1 ]; then echo "bench: kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() { echo "bench: FAILED: $*" >&2; exit 1; }
+
+# A loopback port nobody listens on (checked, not reserved: good enough for
+# a private run).
+used_ports=" "
+free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$(( 20000 + RANDOM % 40000 ))
+    case "$used_ports" in *" $p "*) continue ;; esac
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      used_ports="$used_ports$p "
+      echo "$p"
+      return
+    fi
+  done
+  fail "no free port found"
+}
+
+# start_service NAME: starts $BIN/NAME with the stack's environment, logging
+# to $RUN/NAME.log, and records its pid (identity's also in IDENTITY_PID).
+start_service() {
+  local name="$1"
+  "$BIN/$name" >>"$RUN/$name.log" 2>&1 &
+  pids+=($!)
+  if [ "$name" = identity-service ]; then IDENTITY_PID=$!; fi
+}
+
+wait_ready() {
+  for _ in $(seq 1 300); do
+    if curl -fsS "$URL/readyz" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  tail -n 20 "$RUN"/*.log >&2 || true
+  fail "the stack did not become ready within 30 s"
+}
+
+start_stack() {
+  export SCIM_DATA_DIR="$RUN/data" SCIM_BOOTSTRAP_TENANT=bench
+  export SCIM_BOOTSTRAP_TOKEN="bench-$RANDOM$RANDOM$RANDOM"
+  export SCIM_HTTP_PORT SCIM_IDENTITY_PORT SCIM_ROLE_PORT SCIM_AUDIT_PORT
+  SCIM_HTTP_PORT=$(free_port); SCIM_IDENTITY_PORT=$(free_port)
+  SCIM_ROLE_PORT=$(free_port); SCIM_AUDIT_PORT=$(free_port)
+  mkdir -p "$SCIM_DATA_DIR"
+  URL="http://127.0.0.1:$SCIM_HTTP_PORT"
+  start_service audit-service
+  start_service role-service
+  start_service identity-service
+  start_service scim-edge
+  wait_ready
+  export BENCH_TOKEN="$SCIM_BOOTSTRAP_TOKEN" BENCH_BASE=/scim/v2
+}
+
+# result FIELD: a number from the BENCH_RESULT line of the last wrk run.
+LAST=""
+result() {
+  local v
+  v=$(grep -o "\"$1\":[0-9.]*" <<<"$LAST" | head -n1 | cut -d: -f2)
+  echo "${v:-0}"
+}
+
+# run_wrk NAME SCRIPT THREADS CONNS DURATION [extra env...]: runs wrk and
+# keeps its BENCH_RESULT line in LAST (and the whole output in $RUN/NAME.wrk).
+run_wrk() {
+  local name="$1" script="$2" t="$3" c="$4" d="$5"; shift 5
+  local out="$RUN/$name.wrk"
+  if ! env BENCH_THREADS="$t" BENCH_CONNS="$c" "$@" \
+      wrk -t"$t" -c"$c" -d"${d}s" --timeout 10s -s "$BENCH_LUA/$script" "$URL" >"$out" 2>&1; then
+    cat "$out" >&2
+    fail "wrk $name"
+  fi
+  LAST=$(grep '^BENCH_RESULT ' "$out" | sed 's/^BENCH_RESULT //' || true)
+  [ -n "$LAST" ] || { cat "$out" >&2; fail "wrk $name printed no result"; }
+}
+
+# Results, keyed "SIZE:name:field".
+declare -A R
+NAMES=()   # workload names in table order (filled during the first size)
+declare -A LABEL
+record() {  # record SIZE NAME LABEL: stores the last wrk result
+  local size="$1" name="$2"
+  LABEL[$name]="$3"
+  case " ${NAMES[*]} " in *" $name "*) ;; *) NAMES+=("$name") ;; esac
+  R[$size:$name:rps]=$(result rps)
+  R[$size:$name:p50]=$(result p50_us)
+  R[$size:$name:p99]=$(result p99_us)
+  R[$size:$name:requests]=$(result requests)
+  local errors bad
+  errors=$(( $(result connect) + $(result read) + $(result write) + $(result status) + $(result timeout) ))
+  bad=$(result bad)
+  R[$size:$name:errors]=$(( errors > bad ? errors : bad ))
+  if [ "${R[$size:$name:errors]}" -gt 0 ]; then
+    echo "bench: $name at $size users: ${R[$size:$name:errors]} failed requests" \
+         "(see $RUN/$name.wrk and the service logs)" >&2
+    BROKEN=1
+  fi
+  printf '  %-34s %10.0f req/s  p50 %7.2f ms  p99 %7.2f ms\n' "$3" "${R[$size:$name:rps]}" \
+    "$(awk -v v="${R[$size:$name:p50]}" 'BEGIN{print v/1000}')" \
+    "$(awk -v v="${R[$size:$name:p99]}" 'BEGIN{print v/1000}')"
+}
+
+# The initial Entra-style sync of N users; also the loader. Each wrk thread
+# drives one connection and stops when its users are done.
+initial_sync() {
+  local size="$1" c="$SYNC_CONNS"
+  [ "$c" -le "$size" ] || c="$size"
+  local dir="$RUN/sync"
+  mkdir -p "$dir"
+  local start end wrk_pid
+  start=$(date +%s.%N)
+  env BENCH_THREADS="$c" BENCH_CONNS="$c" BENCH_USERS="$size" BENCH_IDS_OUT="$dir" \
+    wrk -t"$c" -c"$c" -d3600s --timeout 10s -s "$BENCH_LUA/sync.lua" "$URL" \
+    >"$RUN/sync-initial.wrk" 2>&1 &
+  wrk_pid=$!
+  while kill -0 "$wrk_pid" 2>/dev/null; do
+    if [ "$(find "$dir" -name 'done.*' | wc -l)" -ge "$c" ]; then break; fi
+    sleep 0.1
+  done
+  end=$(date +%s.%N)
+  kill -INT "$wrk_pid" 2>/dev/null || true
+  wait "$wrk_pid" || true
+  LAST=$(grep '^BENCH_RESULT ' "$RUN/sync-initial.wrk" | sed 's/^BENCH_RESULT //' || true)
+  [ -n "$LAST" ] || { cat "$RUN/sync-initial.wrk" >&2; fail "initial sync printed no result"; }
+  cat "$dir"/ids.* | sort -n >"$RUN/ids.txt"
+  local loaded
+  loaded=$(wc -l <"$RUN/ids.txt")
+  R[$size:loaded]=$loaded
+  R[$size:sync_seconds]=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}')
+  [ "$loaded" -eq "$size" ] || fail "the initial sync created $loaded of $size users (see $RUN/sync-initial.wrk)"
+}
+
+# RSS of a process: peak (VmHWM) and current, in MB.
+peak_rss_mb() { awk '/^VmHWM/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
+
+total_users() {
+  curl -fsS -H "Authorization: Bearer $BENCH_TOKEN" "$URL/scim/v2/Users?count=0" |
+    grep -o '"totalResults":[0-9]*' | cut -d: -f2
+}
+
+run_size() {
+  local size="$1"
+  RUN="$WORK/n$size"
+  mkdir -p "$RUN"
+  echo "== $size users (stack on 127.0.0.1, data in $RUN/data)"
+  start_stack
+  export BENCH_USERS="$size" BENCH_IDS="$RUN/ids.txt" BENCH_RUN="n$size"
+
+  run_wrk warmup healthz.lua "$WRK_THREADS" "$CONNS" 1
+  initial_sync "$size"
+  echo "  loaded $size users by Entra-style sync in ${R[$size:sync_seconds]} s"
+  record "$size" sync_initial "Entra sync, initial (req/s)"
+  R[$size:sync_initial:users_per_s]=$(awk -v n="$size" -v s="${R[$size:sync_seconds]}" 'BEGIN{printf "%.0f", n/s}')
+
+  local groups="$RUN/groups.txt" k loc
+  : >"$groups"
+  for k in 1 2 3 4; do
+    loc=$(curl -fsS -o /dev/null -D - -X POST "$URL/scim/v2/Groups" \
+      -H "Authorization: Bearer $BENCH_TOKEN" -H 'Content-Type: application/scim+json' \
+      -d "{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:Group\"],\"displayName\":\"Bench Group $k\"}" |
+      tr -d '\r' | sed -n 's#^[Ll]ocation: .*/Groups/##p')
+    [ -n "$loc" ] || fail "cannot create a group"
+    echo "$loc" >>"$groups"
+  done
+
+  local t="$WRK_THREADS" c="$CONNS" d="$DURATION"
+  run_wrk healthz healthz.lua "$t" "$c" "$d";                record "$size" healthz "GET /healthz"
+  run_wrk get_user get_user.lua "$t" "$c" "$d";              record "$size" get_user "GET /Users/{id}"
+  run_wrk filter_username filter.lua "$t" "$c" "$d" BENCH_FILTER=userName
+  record "$size" filter_username 'GET /Users?filter=userName eq'
+  run_wrk filter_externalid filter.lua "$t" "$c" "$d" BENCH_FILTER=externalId
+  record "$size" filter_externalid 'GET /Users?filter=externalId eq'
+  run_wrk filter_email filter.lua "$t" "$c" "$d" BENCH_FILTER=email
+  record "$size" filter_email 'filter=emails[type eq "work"].value'
+  run_wrk post_user post_user.lua "$t" "$c" "$d";            record "$size" post_user "POST /Users"
+  local posted=$(( $(result requests) - $(result bad) ))
+  run_wrk patch_user patch_user.lua "$t" "$c" "$d";          record "$size" patch_user "PATCH /Users/{id} (1 attribute)"
+  run_wrk put_user put_user.lua "$t" "$c" "$d";              record "$size" put_user "PUT /Users/{id}"
+  run_wrk group_add group_add.lua "$t" "$c" "$d" BENCH_GROUPS="$groups"
+  record "$size" group_add "PATCH /Groups/{id} (add member)"
+  local sc="$SYNC_CONNS"
+  [ "$sc" -le "$size" ] || sc="$size"
+  run_wrk sync_recheck sync.lua "$sc" "$sc" "$d" BENCH_DURATION_ONLY=1
+  record "$size" sync_recheck "Entra sync, re-check (req/s)"
+  local half
+  half=$(awk -v r="${R[$size:get_user:rps]}" 'BEGIN{printf "%d", r/2}')
+  [ "$half" -ge 1 ] || half=1
+  run_wrk get_user_half get_user.lua "$t" "$c" "$d" BENCH_RATE="$half"
+  record "$size" get_user_half "GET /Users/{id} at half max rate"
+  R[$size:half_rate_target]=$half
+
+  R[$size:rss_mb]=$(peak_rss_mb "$IDENTITY_PID")
+  local before
+  before=$(total_users)
+  R[$size:total_users]=$before
+
+  # Durability: every acknowledged write is in the WAL, so kill -9 loses none.
+  kill -KILL "$IDENTITY_PID"
+  wait "$IDENTITY_PID" 2>/dev/null || true
+  local p
+  for p in "${!pids[@]}"; do [ "${pids[$p]}" != "$IDENTITY_PID" ] || unset 'pids[p]'; done
+  pids=("${pids[@]}")
+  start_service identity-service
+  wait_ready
+  local after
+  after=$(total_users)
+  local acked=$(( size + posted ))
+  if [ "${after:-0}" -lt "$acked" ] || [ "${after:-0}" -ne "$before" ]; then
+    fail "after kill -9 of identity-service: $after users; acknowledged $acked, seen before $before"
+  fi
+  R[$size:durability]="ok: $after users after kill -9 (acknowledged $acked)"
+  echo "  durability: ${R[$size:durability]}"
+
+  stop_stack
+  local bytes
+  bytes=$(du -sb "$RUN/data/identity" | cut -f1)
+  R[$size:disk_bytes]=$bytes
+  R[$size:bytes_per_user]=$(( bytes / after ))
+  echo "  identity-service: peak RSS ${R[$size:rss_mb]} MB, on disk $((bytes / 1024)) KB" \
+       "(${R[$size:bytes_per_user]} B/user, $after users)"
+}
+
+BROKEN=0
+echo "bench: build $BUILD, sizes ${SIZES[*]}, ${DURATION}s per workload," \
+     "wrk -t$WRK_THREADS -c$CONNS, sync with $SYNC_CONNS users in flight, $(nproc) cores"
+for size in "${SIZES[@]}"; do run_size "$size"; done
+
+# --- the table
+ms() { awk -v v="$1" 'BEGIN{printf "%.2f", v/1000}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "-" }'; }
+TABLE="$WORK/table.txt"
+{
+  echo
+  echo "SCIM benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores (load generator included)," \
+       "wrk -t$WRK_THREADS -c$CONNS, ${DURATION}s each"
+  for size in "${SIZES[@]}"; do
+    echo
+    echo "$size users"
+    printf '%-36s %10s %9s %9s %9s %7s\n' workload req/s p50_ms p99_ms x_healthz errors
+    h=${R[$size:healthz:rps]}
+    for name in "${NAMES[@]}"; do
+      printf '%-36s %10.0f %9s %9s %9s %7s\n' "${LABEL[$name]}" "${R[$size:$name:rps]}" \
+        "$(ms "${R[$size:$name:p50]}")" "$(ms "${R[$size:$name:p99]}")" \
+        "$(ratio "${R[$size:$name:rps]}" "$h")" "${R[$size:$name:errors]}"
+    done
+    echo "Entra sync of $size users (lookup + create): ${R[$size:sync_seconds]} s" \
+         "(${R[$size:sync_initial:users_per_s]} users/s)"
+    echo "GET /Users/{id} paced at ${R[$size:half_rate_target]} req/s: p99 $(ms "${R[$size:get_user_half:p99]}") ms"
+    echo "identity-service: peak RSS ${R[$size:rss_mb]} MB; on disk ${R[$size:disk_bytes]} B" \
+         "= ${R[$size:bytes_per_user]} B/user (${R[$size:total_users]} users)"
+    echo "durability: ${R[$size:durability]}"
+  done
+
+  echo
+  echo "Targets"
+  verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN{ ok = (op == ">=") ? (v >= t) : (v <= t); print ok ? "met   " : "MISSED" }'; }
+  small="${SIZES[0]}"; large="${SIZES[${#SIZES[@]}-1]}"
+  for size in "${SIZES[@]}"; do
+    h=${R[$size:healthz:rps]}
+    r=$(ratio "${R[$size:get_user:rps]}" "$h")
+    echo "  $(verdict "$r" 0.6 ">=") GET /Users/{id} >= 0.6 x /healthz at $size: $r"
+    r=$(ratio "${R[$size:post_user:rps]}" "$h")
+    echo "  $(verdict "$r" 0.4 ">=") POST /Users >= 0.4 x /healthz at $size: $r"
+    r=$(ratio "${R[$size:patch_user:rps]}" "$h")
+    echo "  $(verdict "$r" 0.4 ">=") PATCH (1 attribute) >= 0.4 x /healthz at $size: $r"
+    r=$(ms "${R[$size:get_user_half:p99]}")
+    echo "  $(verdict "$r" 5 "<=") p99 GET /Users/{id} at half max rate <= 5 ms at $size: $r ms"
+  done
+  if [ "$small" != "$large" ]; then
+    for name in filter_username filter_externalid filter_email; do
+      r=$(ratio "${R[$large:$name:rps]}" "${R[$small:$name:rps]}")
+      echo "  $(verdict "$r" 0.9 ">=") ${LABEL[$name]} at $large >= 0.9 x at $small: $r"
+    done
+  fi
+  for size in "${SIZES[@]}"; do
+    if [ "$size" -ge 100000 ]; then
+      s=${R[$size:sync_seconds]}
+      echo "  $(verdict "$s" 60 "<=") Entra sync of $size users < 60 s (target at 100,000): $s s"
+    fi
+    if [ "$size" -ge 1000000 ]; then
+      echo "  $(verdict "${R[$size:rss_mb]}" 300 "<=") identity-service peak RSS <= 300 MB at $size: ${R[$size:rss_mb]} MB"
+    fi
+    echo "  $(verdict "${R[$size:bytes_per_user]}" 1536 "<=") on disk <= 1.5 KB/user at $size: ${R[$size:bytes_per_user]} B"
+  done
+} | tee "$TABLE"
+
+# --- the JSON
+mkdir -p "$(dirname "$JSON")"
+{
+  printf '{\n  "date": "%s",\n  "cores": %d,\n  "duration_s": %s,\n  "wrk_threads": %d,\n  "connections": %d,\n  "sync_connections": %d,\n  "sizes": [\n' \
+    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(nproc)" "$DURATION" "$WRK_THREADS" "$CONNS" "$SYNC_CONNS"
+  first_size=1
+  for size in "${SIZES[@]}"; do
+    [ "$first_size" = 1 ] || printf ',\n'
+    first_size=0
+    h=${R[$size:healthz:rps]}
+    printf '    {\n      "users": %d,\n      "sync_seconds": %s,\n      "sync_users_per_s": %s,\n' \
+      "$size" "${R[$size:sync_seconds]}" "${R[$size:sync_initial:users_per_s]}"
+    printf '      "half_rate_target_rps": %s,\n      "identity_peak_rss_mb": %s,\n' \
+      "${R[$size:half_rate_target]}" "${R[$size:rss_mb]}"
+    printf '      "identity_disk_bytes": %s,\n      "identity_bytes_per_user": %s,\n      "users_stored": %s,\n' \
+      "${R[$size:disk_bytes]}" "${R[$size:bytes_per_user]}" "${R[$size:total_users]}"
+    printf '      "durability": "%s",\n      "workloads": {\n' "${R[$size:durability]}"
+    first=1
+    for name in "${NAMES[@]}"; do
+      [ "$first" = 1 ] || printf ',\n'
+      first=0
+      printf '        "%s": {"label": "%s", "rps": %s, "p50_ms": %s, "p99_ms": %s, "ratio_to_healthz": %s, "requests": %s, "errors": %s}' \
+        "$name" "$(sed 's/"/\\"/g' <<<"${LABEL[$name]}")" "${R[$size:$name:rps]}" \
+        "$(ms "${R[$size:$name:p50]}")" "$(ms "${R[$size:$name:p99]}")" \
+        "$(ratio "${R[$size:$name:rps]}" "$h")" "${R[$size:$name:requests]}" "${R[$size:$name:errors]}"
+    done
+    printf '\n      }\n    }'
+  done
+  printf '\n  ]\n}\n'
+} >"$JSON"
+cp "$TABLE" "${JSON%.json}.txt"
+echo
+echo "bench: wrote $JSON and ${JSON%.json}.txt"
+if [ "$BROKEN" = 1 ]; then
+  echo "bench: FAILED: some requests failed (see above)" >&2
+  exit 1
+fi

@@ -1,0 +1,416 @@
+// Faults against the real binaries: identity-service killed with SIGKILL
+// under write load, backends down or stuck, role-service and audit-service
+// down. Each test has its own stack, since each one breaks it.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "tests/integration/stack.h"
+
+namespace scim::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr char kErrorUrn[] = "urn:ietf:params:scim:api:messages:2.0:Error";
+// The stack's SCIM_GRPC_DEADLINE_MS.
+constexpr auto kDeadline = std::chrono::milliseconds(2000);
+
+std::string UserBody(const std::string& user_name,
+                     const std::string& extra = "") {
+  return R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],)"
+         R"("userName":")" +
+         user_name + R"(","externalId":"ext-)" + user_name +
+         R"(","emails":[{"value":")" + user_name +
+         R"(@example.com","type":"work"}])" + extra + "}";
+}
+
+std::string PatchBody(const std::string& operations) {
+  return R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],)"
+         R"("Operations":)" +
+         operations + "}";
+}
+
+// Polls `ready` until it holds or `limit` passes; the pause only spaces the
+// polls, the deadline bounds the wait.
+template <typename F>
+bool Eventually(F ready, std::chrono::seconds limit) {
+  auto end = Clock::now() + limit;
+  while (Clock::now() < end) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return ready();
+}
+
+// A 503 as DESIGN.md wants it: Retry-After and a SCIM error body.
+void ExpectUnavailable(const HttpResult& r, const std::string& what) {
+  EXPECT_EQ(r.status, 503) << what << ": " << r.raw;
+  EXPECT_FALSE(r.headers.count("retry-after") == 0 ||
+               r.headers.at("retry-after").empty())
+      << what;
+  ASSERT_TRUE(r.body.is_object()) << what << ": " << r.raw;
+  ASSERT_TRUE(r.body.has_field("schemas")) << r.raw;
+  EXPECT_EQ(r.body.at("schemas").at(0).as_string(), kErrorUrn) << r.raw;
+  EXPECT_EQ(r.body.at("status").as_string(), "503") << r.raw;
+  EXPECT_FALSE(r.body.at("detail").as_string().empty()) << r.raw;
+}
+
+// The pid of this test's own child running `binary`: found through /proc by
+// parent and executable, so only a process this test started is signalled.
+pid_t ChildPid(const std::string& binary) {
+  namespace fs = std::filesystem;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    size_t close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    std::string state;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid != getpid()) continue;
+    std::error_code ec;
+    fs::path exe = fs::read_symlink(entry.path() / "exe", ec);
+    if (!ec && exe.filename() == binary) return std::stoi(name);
+  }
+  return -1;
+}
+
+class FaultsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    stack_ = std::make_unique<Stack>();
+    stack_->StartAll();
+  }
+  void TearDown() override {
+    if (HasFailure()) std::cerr << stack_->logs();
+  }
+  std::string Create(const std::string& user_name,
+                     const std::string& extra = "") {
+    HttpResult r =
+        stack_->Http("POST", "/scim/v2/Users", UserBody(user_name, extra));
+    EXPECT_EQ(r.status, 201) << r.raw;
+    return r.status == 201 ? r.body.at("id").as_string() : "";
+  }
+  std::unique_ptr<Stack> stack_;
+};
+
+// What one writer had acknowledged (2xx) when identity-service died.
+struct Acknowledged {
+  std::mutex mu;
+  // id -> title of its last acknowledged write; "" when only created.
+  std::map<std::string, std::string> users;
+  std::map<std::string, std::string> user_names;  // id -> userName
+  std::vector<std::string> deleted;
+  // Users whose membership of the group was acknowledged.
+  std::vector<std::string> members;
+};
+
+TEST_F(FaultsTest, KillDashNineUnderWriteLoadLosesNoAcknowledgedWrite) {
+  constexpr int kWriters = 4;
+  HttpResult group = stack_->Http(
+      "POST", "/scim/v2/Groups",
+      R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],)"
+      R"("displayName":"Crash Crew"})");
+  ASSERT_EQ(group.status, 201) << group.raw;
+  const std::string group_id = group.body.at("id").as_string();
+  std::atomic<bool> stop{false};
+  std::atomic<bool> killed{false};
+  std::atomic<int> acknowledged{0};
+  std::atomic<int> failed_after_kill{0};
+  Acknowledged acks;
+  auto writer = [&](int w) {
+    for (int i = 0; !stop.load(); ++i) {
+      std::string name = "crash-" + std::to_string(w) + "-" + std::to_string(i);
+      bool during_outage = killed.load();
+      HttpResult created;
+      try {
+        created = stack_->Http("POST", "/scim/v2/Users", UserBody(name));
+      } catch (const std::exception&) {
+        created.status = 0;  // connection broken mid-request: not acked
+      }
+      if (created.status != 201) {
+        if (during_outage) ++failed_after_kill;
+        continue;
+      }
+      std::string id = created.body.at("id").as_string();
+      {
+        std::lock_guard<std::mutex> lock(acks.mu);
+        acks.users[id] = "";
+        acks.user_names[id] = name;
+      }
+      ++acknowledged;
+      // Memberships write the user and the memberships family together.
+      if (i % 5 == 1) {
+        HttpResult joined;
+        try {
+          joined = stack_->Http(
+              "PATCH", "/scim/v2/Groups/" + group_id,
+              PatchBody(R"([{"op":"add","path":"members","value":[{"value":")" +
+                        id + R"("}]}])"));
+        } catch (const std::exception&) {
+        }
+        if (joined.status == 200 || joined.status == 204) {
+          std::lock_guard<std::mutex> lock(acks.mu);
+          acks.members.push_back(id);
+        }
+      }
+      // Every second user is changed, every third deleted: replaces and
+      // deletes are acknowledged writes too.
+      if (i % 2 == 0) {
+        HttpResult patched;
+        try {
+          patched = stack_->Http(
+              "PATCH", "/scim/v2/Users/" + id,
+              PatchBody(R"([{"op":"replace","path":"title","value":"v2"}])"));
+        } catch (const std::exception&) {
+        }
+        if (patched.status == 200) {
+          std::lock_guard<std::mutex> lock(acks.mu);
+          acks.users[id] = "v2";
+        }
+      } else if (i % 3 == 0) {
+        HttpResult deleted;
+        try {
+          deleted = stack_->Http("DELETE", "/scim/v2/Users/" + id);
+        } catch (const std::exception&) {
+        }
+        // Unacknowledged, the delete may or may not have happened: such a
+        // user is not checked either way.
+        std::lock_guard<std::mutex> lock(acks.mu);
+        acks.users.erase(id);
+        if (deleted.status == 204) acks.deleted.push_back(id);
+      }
+    }
+  };
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) writers.emplace_back(writer, w);
+  bool loaded = Eventually([&] { return acknowledged.load() >= 120; },
+                           std::chrono::seconds(120));
+  // SIGKILL with requests in flight: no shutdown, no flush.
+  stack_->Stop("identity-service", SIGKILL);
+  killed = true;
+  bool noticed =
+      Eventually([&] { return failed_after_kill.load() >= kWriters; },
+                 std::chrono::seconds(60));
+  stop = true;
+  for (auto& t : writers) t.join();
+  ASSERT_TRUE(loaded) << "only " << acknowledged.load() << " writes acked";
+  EXPECT_TRUE(noticed);
+
+  stack_->Start("identity-service");
+  stack_->WaitReady();
+  // Every acknowledged write is there, exactly as acknowledged.
+  for (const auto& [id, title] : acks.users) {
+    HttpResult got = stack_->Http("GET", "/scim/v2/Users/" + id);
+    ASSERT_EQ(got.status, 200) << id << ": " << got.raw;
+    EXPECT_EQ(got.body.at("userName").as_string(), acks.user_names[id]);
+    if (!title.empty()) {
+      EXPECT_EQ(got.body.at("title").as_string(), title) << id;
+    }
+    // And it is found through each of its indexes.
+    HttpResult by_name =
+        stack_->Http("GET", "/scim/v2/Users?filter=userName%20eq%20%22" +
+                                acks.user_names[id] + "%22&attributes=id");
+    ASSERT_EQ(by_name.status, 200) << by_name.raw;
+    EXPECT_EQ(by_name.body.at("totalResults").as_integer(), 1) << id;
+  }
+  for (const std::string& id : acks.deleted) {
+    EXPECT_EQ(stack_->Http("GET", "/scim/v2/Users/" + id).status, 404) << id;
+  }
+  int members_present = 0;
+  for (const std::string& id : acks.members) {
+    if (acks.users.count(id) == 0) continue;  // deleted since
+    ++members_present;
+    HttpResult got = stack_->Http("GET", "/scim/v2/Users/" + id);
+    ASSERT_EQ(got.status, 200) << got.raw;
+    EXPECT_NE(got.raw.find(group_id), std::string::npos) << got.raw;
+  }
+  HttpResult crew = stack_->Http("GET", "/scim/v2/Groups/" + group_id);
+  ASSERT_EQ(crew.status, 200) << crew.raw;
+  for (const std::string& id : acks.members) {
+    if (acks.users.count(id) == 0) continue;
+    EXPECT_NE(crew.raw.find(id), std::string::npos) << id;
+  }
+  EXPECT_GT(members_present, 0);
+  // The start-up check ran on the crashed database and found nothing; the
+  // scimctl verb agrees, for the tenant and for every tenant.
+  std::ifstream log(stack_->data_dir() + "/identity-service.log");
+  std::stringstream text;
+  text << log.rdbuf();
+  std::string lines = text.str();
+  size_t last = lines.rfind("start-up consistency:");
+  ASSERT_NE(last, std::string::npos) << lines;
+  std::string summary = lines.substr(last, lines.find('\n', last) - last);
+  EXPECT_NE(summary.find(" 0 problems"), std::string::npos) << summary;
+  for (const char* args : {"check demo", "check"}) {
+    int code = -1;
+    std::string out = stack_->Scimctl(args, &code);
+    EXPECT_EQ(code, 0) << args << ": " << out;
+    EXPECT_NE(out.find(" 0 problems"), std::string::npos) << out;
+    EXPECT_EQ(out.find("problem:"), std::string::npos) << out;
+  }
+  std::cerr << "acknowledged creates: " << acknowledged.load()
+            << ", still present: " << acks.users.size()
+            << ", deleted: " << acks.deleted.size()
+            << ", members: " << members_present << "\n"
+            << summary << std::endl;
+}
+
+TEST_F(FaultsTest, IdentityDownIs503WithinTheDeadlineThenRecovers) {
+  std::string id = Create("outage");
+  stack_->Stop("identity-service", SIGKILL);
+  const std::vector<std::pair<std::string, std::string>> requests = {
+      {"GET", "/scim/v2/Users/" + id},
+      {"GET", "/scim/v2/Users?filter=userName%20eq%20%22outage%22"},
+      {"POST", "/scim/v2/Users"},
+      {"PATCH", "/scim/v2/Users/" + id},
+      {"DELETE", "/scim/v2/Users/" + id},
+  };
+  for (const auto& [method, path] : requests) {
+    std::string body = method == "POST" ? UserBody("outage-2")
+                       : method == "PATCH"
+                           ? PatchBody(R"([{"op":"replace","path":"title",)"
+                                       R"("value":"x"}])")
+                           : "";
+    auto start = Clock::now();
+    HttpResult r = stack_->Http(method, path, body);
+    auto took = Clock::now() - start;
+    ExpectUnavailable(r, method + " " + path);
+    // A dead peer is refused at once; at worst the token lookup and the
+    // call itself each wait out one deadline.
+    EXPECT_LT(took, 2 * kDeadline + std::chrono::milliseconds(500))
+        << method << " " << path;
+  }
+  // Back without restarting the edge: its channels reconnect.
+  stack_->Start("identity-service");
+  stack_->WaitServing("identity-service");
+  HttpResult back;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        back = stack_->Http("GET", "/scim/v2/Users/" + id);
+        return back.status == 200;
+      },
+      std::chrono::seconds(30)))
+      << back.raw;
+  EXPECT_EQ(stack_->Http("POST", "/scim/v2/Users", UserBody("after")).status,
+            201);
+}
+
+TEST_F(FaultsTest, StuckIdentityIs503AfterTheDeadlineThenRecovers) {
+  std::string id = Create("stuck");
+  // Warm the token cache so only the call itself waits.
+  ASSERT_EQ(stack_->Http("GET", "/scim/v2/Users/" + id).status, 200);
+  pid_t pid = ChildPid("identity-service");
+  ASSERT_GT(pid, 0);
+  // Stopped, not dead: connections stay open and calls hang until the
+  // edge's deadline gives up on them.
+  ASSERT_EQ(kill(pid, SIGSTOP), 0);
+  auto start = Clock::now();
+  HttpResult r = stack_->Http("GET", "/scim/v2/Users/" + id);
+  auto took = Clock::now() - start;
+  kill(pid, SIGCONT);
+  ExpectUnavailable(r, "GET while stopped");
+  EXPECT_GE(took, kDeadline - std::chrono::milliseconds(100));
+  EXPECT_LT(took, 2 * kDeadline + std::chrono::milliseconds(500));
+  HttpResult back;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        back = stack_->Http("GET", "/scim/v2/Users/" + id);
+        return back.status == 200;
+      },
+      std::chrono::seconds(30)))
+      << back.raw;
+}
+
+TEST_F(FaultsTest, RoleServiceDownFailsOnlyWritesThatNeedRoles) {
+  int code = -1;
+  std::string out = stack_->Scimctl("role add demo \"Travel Arranger\"", &code);
+  ASSERT_EQ(code, 0) << out;
+  std::string plain = Create("plain-before");
+  stack_->Stop("role-service", SIGKILL);
+
+  // No roles: role-service is not asked, the write goes on.
+  HttpResult created =
+      stack_->Http("POST", "/scim/v2/Users", UserBody("no-roles"));
+  EXPECT_EQ(created.status, 201) << created.raw;
+  HttpResult patched = stack_->Http(
+      "PATCH", "/scim/v2/Users/" + plain,
+      PatchBody(R"([{"op":"replace","path":"title","value":"t"}])"));
+  EXPECT_EQ(patched.status, 200) << patched.raw;
+
+  // Roles cannot be resolved: 503, never a user with unresolved roles.
+  HttpResult with_roles = stack_->Http(
+      "POST", "/scim/v2/Users",
+      UserBody("with-roles", R"(,"roles":[{"value":"Travel_Arranger"}])"));
+  ExpectUnavailable(with_roles, "POST with roles");
+  HttpResult add_role =
+      stack_->Http("PATCH", "/scim/v2/Users/" + plain,
+                   PatchBody(R"([{"op":"add","path":"roles",)"
+                             R"("value":[{"value":"Travel_Arranger"}]}])"));
+  ExpectUnavailable(add_role, "PATCH adding a role");
+  HttpResult group = stack_->Http(
+      "POST", "/scim/v2/Groups",
+      R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],)"
+      R"("displayName":"Pilots"})");
+  ExpectUnavailable(group, "POST /Groups (groups are roles)");
+  HttpResult none = stack_->Http(
+      "GET", "/scim/v2/Users?filter=userName%20eq%20%22with-roles%22");
+  ASSERT_EQ(none.status, 200) << none.raw;
+  EXPECT_EQ(none.body.at("totalResults").as_integer(), 0);
+  HttpResult unchanged = stack_->Http("GET", "/scim/v2/Users/" + plain);
+  EXPECT_FALSE(unchanged.body.has_field("roles")) << unchanged.raw;
+
+  stack_->Start("role-service");
+  stack_->WaitServing("role-service");
+  HttpResult later;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        later =
+            stack_->Http("POST", "/scim/v2/Users",
+                         UserBody("with-roles",
+                                  R"(,"roles":[{"value":"Travel_Arranger"}])"));
+        return later.status == 201;
+      },
+      std::chrono::seconds(30)))
+      << later.raw;
+}
+
+TEST_F(FaultsTest, AuditServiceDownDoesNotStopWrites) {
+  std::string id = Create("audited-before");
+  stack_->Stop("audit-service", SIGKILL);
+  EXPECT_EQ(
+      stack_->Http("POST", "/scim/v2/Users", UserBody("audit-down")).status,
+      201);
+  HttpResult put = stack_->Http("PUT", "/scim/v2/Users/" + id,
+                                UserBody("audited-before", R"(,"title":"p")"));
+  EXPECT_EQ(put.status, 200) << put.raw;
+  HttpResult patch = stack_->Http(
+      "PATCH", "/scim/v2/Users/" + id,
+      PatchBody(R"([{"op":"replace","path":"title","value":"q"}])"));
+  EXPECT_EQ(patch.status, 200) << patch.raw;
+  // A refused request is audited through the edge's queue; it must not
+  // block or fail either.
+  HttpResult missing = stack_->Http("GET", "/scim/v2/Users/no-such-id");
+  EXPECT_EQ(missing.status, 404) << missing.raw;
+  HttpResult del = stack_->Http("DELETE", "/scim/v2/Users/" + id);
+  EXPECT_EQ(del.status, 204) << del.raw;
+}
+
+}  // namespace
+}  // namespace scim::testing
