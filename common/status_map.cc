@@ -20,6 +20,25 @@ std::string ScimTypeOf(const absl::Status& status) {
   return payload.has_value() ? std::string(*payload) : std::string();
 }
 
+namespace {
+
+// gRPC carries the message in a header, and a reply whose headers pass 8 KiB
+// is refused by the client as RESOURCE_EXHAUSTED: a message echoing long
+// user input (unknown member ids, say) would turn a 400 into a 429.
+constexpr size_t kMaxMessageBytes = 2048;
+
+std::string BoundedMessage(absl::string_view message) {
+  if (message.size() <= kMaxMessageBytes) return std::string(message);
+  size_t cut = kMaxMessageBytes;
+  // Back up to the start of a UTF-8 sequence.
+  while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80) {
+    --cut;
+  }
+  return std::string(message.substr(0, cut)) + " [...]";
+}
+
+}  // namespace
+
 grpc::Status ReplyStatus(grpc::ServerContext* context,
                          const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
@@ -28,7 +47,7 @@ grpc::Status ReplyStatus(grpc::ServerContext* context,
     context->AddTrailingMetadata(kScimTypeMetadata, type);
   }
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
+                      BoundedMessage(status.message()));
 }
 
 absl::Status FromGrpc(const grpc::Status& status) {

@@ -1,6 +1,7 @@
 #include "edge/scim_server.h"
 
 #include <iostream>
+#include <thread>
 
 #include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
@@ -144,21 +145,39 @@ absl::Status ScimServer::Start() {
       // concurrent POST/PUT/PATCH as threads) the edge stopped for good. So
       // a request with a body is handled once the body is in; one too large
       // is refused at once, unread.
+      //
+      // SCIM 1.1 and /Bulk handlers convert responses with
+      // extract_string().get() (scim11.cc, bulk_handler.cc), which also
+      // waits for a pool thread: they run on a thread of their own, so that
+      // a burst of them cannot take every pool thread and wait forever.
+      std::string path = r.relative_uri().path();
+      bool own_thread =
+          absl::AsciiStrToLower(path).find("/bulk") != std::string::npos;
+      for (const auto& base : options_.scim11_base_paths) {
+        own_thread = own_thread || absl::StartsWithIgnoreCase(path, base);
+      }
+      auto handle = [this, own_thread](http_request req) {
+        if (own_thread) {
+          std::thread([this, req] { Handle(req); }).detach();
+        } else {
+          Handle(std::move(req));
+        }
+      };
       const auto& m = r.method();
       bool has_body = m == web::http::methods::POST ||
                       m == web::http::methods::PUT ||
                       m == web::http::methods::PATCH;
       if (!has_body || r.headers().content_length() > options_.max_body_bytes) {
-        Handle(std::move(r));
+        handle(std::move(r));
         return;
       }
-      r.content_ready().then([this, r](pplx::task<http_request> ready) {
+      r.content_ready().then([r, handle](pplx::task<http_request> ready) {
         try {
           ready.get();
         } catch (...) {
           // Reading the body failed; Handle answers the error.
         }
-        Handle(r);
+        handle(r);
       });
     });
     listener_->open().wait();

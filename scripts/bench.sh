@@ -15,7 +15,12 @@
 #   --duration S    seconds per measured workload (default 10)
 #   --json FILE     where the JSON goes (default BUILD/bench/bench.json)
 #   --connections C wrk connections for the rate measurements (default 16)
-#   --sync-connections C  concurrent users in flight during a sync (default 8)
+#   --sync-connections C  users in flight during a sync (default 4)
+#   --loader sync|grpc|auto  how users are loaded: the Entra-style sync
+#                   through the edge (also the sync measurement), or
+#                   bench-loader straight into identity-service over gRPC;
+#                   auto (default) syncs up to 100,000 users and uses
+#                   bench-loader above
 #   --smoke         a few seconds at a small size: checks that the benchmark
 #                   works (run by scripts/checks/bench-smoke.sh)
 #   --keep          keep the data and log dirs (printed) instead of removing them
@@ -32,7 +37,8 @@ SIZES=()
 DURATION=10
 JSON=""
 CONNS=16
-SYNC_CONNS=8
+SYNC_CONNS=4
+LOADER=auto
 SMOKE=0
 KEEP=0
 while [ $# -gt 0 ]; do
@@ -43,6 +49,7 @@ while [ $# -gt 0 ]; do
     --json) JSON="$2"; shift 2 ;;
     --connections) CONNS="$2"; shift 2 ;;
     --sync-connections) SYNC_CONNS="$2"; shift 2 ;;
+    --loader) LOADER="$2"; shift 2 ;;
     --smoke) SMOKE=1; shift ;;
     --keep) KEEP=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -53,7 +60,6 @@ if [ "$SMOKE" = 1 ]; then
   [ ${#SIZES[@]} -gt 0 ] || SIZES=(200)
   DURATION=1
   CONNS=4
-  SYNC_CONNS=4
 fi
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(1000 100000)
 WRK_THREADS=2
@@ -66,13 +72,27 @@ if ! command -v wrk >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
   as_root apt-get update -q
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk curl
 fi
-if [ ! -x "$BUILD/bin/scim-edge" ] || [ ! -x "$BUILD/bin/identity-service" ]; then
-  echo "bench: no binaries in $BUILD/bin; building them"
-  # shellcheck source=lib.sh
-  source "$ROOT/scripts/lib.sh"
-  install_deps
-  build "$BUILD"
-fi
+loader_for() {  # loader_for SIZE: sync or grpc
+  case "$LOADER" in
+    sync|grpc) echo "$LOADER" ;;
+    auto) if [ "$1" -le 100000 ]; then echo sync; else echo grpc; fi ;;
+    *) echo "bench: --loader must be sync, grpc or auto" >&2; exit 2 ;;
+  esac
+}
+NEEDED=(scim-edge identity-service role-service audit-service)
+for size in "${SIZES[@]}"; do
+  [ "$(loader_for "$size")" = sync ] || NEEDED+=(bench-loader)
+done
+for b in "${NEEDED[@]}"; do
+  if [ ! -x "$BUILD/bin/$b" ]; then
+    echo "bench: no $b in $BUILD/bin; building"
+    # shellcheck source=lib.sh
+    source "$ROOT/scripts/lib.sh"
+    install_deps
+    build "$BUILD"
+    break
+  fi
+done
 BIN="$BUILD/bin"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/scim-bench.XXXXXX")"
@@ -122,13 +142,14 @@ start_service() {
   if [ "$name" = identity-service ]; then IDENTITY_PID=$!; fi
 }
 
-wait_ready() {
-  for _ in $(seq 1 300); do
+wait_ready() {  # wait_ready [SECONDS]
+  local tries=$(( ${1:-30} * 10 ))
+  for _ in $(seq 1 "$tries"); do
     if curl -fsS "$URL/readyz" >/dev/null 2>&1; then return 0; fi
     sleep 0.1
   done
   tail -n 20 "$RUN"/*.log >&2 || true
-  fail "the stack did not become ready within 30 s"
+  fail "the stack did not become ready within ${1:-30} s"
 }
 
 start_stack() {
@@ -154,9 +175,13 @@ result() {
   v=$(grep -o "\"$1\":[0-9.]*" <<<"$LAST" | head -n1 | cut -d: -f2)
   echo "${v:-0}"
 }
+last_result_of() {  # last_result_of FILE: sets LAST from a wrk output file
+  LAST=$(grep '^BENCH_RESULT ' "$1" | sed 's/^BENCH_RESULT //' || true)
+  [ -n "$LAST" ] || { cat "$1" >&2; fail "wrk printed no result ($1)"; }
+}
 
-# run_wrk NAME SCRIPT THREADS CONNS DURATION [extra env...]: runs wrk and
-# keeps its BENCH_RESULT line in LAST (and the whole output in $RUN/NAME.wrk).
+# run_wrk NAME SCRIPT THREADS CONNS DURATION [env...]: a timed wrk run; its
+# BENCH_RESULT line lands in LAST (the whole output in $RUN/NAME.wrk).
 run_wrk() {
   local name="$1" script="$2" t="$3" c="$4" d="$5"; shift 5
   local out="$RUN/$name.wrk"
@@ -165,13 +190,35 @@ run_wrk() {
     cat "$out" >&2
     fail "wrk $name"
   fi
-  LAST=$(grep '^BENCH_RESULT ' "$out" | sed 's/^BENCH_RESULT //' || true)
-  [ -n "$LAST" ] || { cat "$out" >&2; fail "wrk $name printed no result"; }
+  last_result_of "$out"
 }
 
-# Results, keyed "SIZE:name:field".
+# run_until_done NAME SCRIPT CONNS [env...]: a wrk run whose script walks a
+# fixed amount of work, one connection per thread, each thread writing
+# $RUN/NAME.d/done.<tid> when its share is done; ends wrk then. Sets LAST
+# and ELAPSED (seconds, wall clock).
+run_until_done() {
+  local name="$1" script="$2" c="$3"; shift 3
+  local dir="$RUN/$name.d" out="$RUN/$name.wrk" start end wrk_pid
+  mkdir -p "$dir"
+  start=$(date +%s.%N)
+  env BENCH_THREADS="$c" BENCH_CONNS="$c" BENCH_IDS_OUT="$dir" "$@" \
+    wrk -t"$c" -c"$c" -d3600s --timeout 10s -s "$BENCH_LUA/$script" "$URL" >"$out" 2>&1 &
+  wrk_pid=$!
+  while kill -0 "$wrk_pid" 2>/dev/null; do
+    if [ "$(find "$dir" -name 'done.*' | wc -l)" -ge "$c" ]; then break; fi
+    sleep 0.1
+  done
+  end=$(date +%s.%N)
+  kill -INT "$wrk_pid" 2>/dev/null || true
+  wait "$wrk_pid" || true
+  last_result_of "$out"
+  ELAPSED=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}')
+}
+
+# Results, keyed "SIZE:name:field"; workloads listed in table order.
 declare -A R
-NAMES=()   # workload names in table order (filled during the first size)
+NAMES=()
 declare -A LABEL
 record() {  # record SIZE NAME LABEL: stores the last wrk result
   local size="$1" name="$2"
@@ -190,47 +237,86 @@ record() {  # record SIZE NAME LABEL: stores the last wrk result
          "(see $RUN/$name.wrk and the service logs)" >&2
     BROKEN=1
   fi
-  printf '  %-34s %10.0f req/s  p50 %7.2f ms  p99 %7.2f ms\n' "$3" "${R[$size:$name:rps]}" \
+  printf '  %-38s %8.0f req/s  p50 %7.2f ms  p99 %7.2f ms\n' "$3" "${R[$size:$name:rps]}" \
     "$(awk -v v="${R[$size:$name:p50]}" 'BEGIN{print v/1000}')" \
     "$(awk -v v="${R[$size:$name:p99]}" 'BEGIN{print v/1000}')"
 }
 
-# The initial Entra-style sync of N users; also the loader. Each wrk thread
-# drives one connection and stops when its users are done.
-initial_sync() {
-  local size="$1" c="$SYNC_CONNS"
-  [ "$c" -le "$size" ] || c="$size"
-  local dir="$RUN/sync"
-  mkdir -p "$dir"
-  local start end wrk_pid
-  start=$(date +%s.%N)
-  env BENCH_THREADS="$c" BENCH_CONNS="$c" BENCH_USERS="$size" BENCH_IDS_OUT="$dir" \
-    wrk -t"$c" -c"$c" -d3600s --timeout 10s -s "$BENCH_LUA/sync.lua" "$URL" \
-    >"$RUN/sync-initial.wrk" 2>&1 &
-  wrk_pid=$!
-  while kill -0 "$wrk_pid" 2>/dev/null; do
-    if [ "$(find "$dir" -name 'done.*' | wc -l)" -ge "$c" ]; then break; fi
-    sleep 0.1
+# settle: waits (up to 60 s) until the services are idle: after a load the
+# outbox may still be shipping events to audit-service and RocksDB may still
+# be compacting; an IdP's next cycle comes long after its initial one.
+cpu_ticks() { local p t=0; for p in "$@"; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat") )); done; echo "$t"; }
+settle() {
+  local start before after hz
+  hz=$(getconf CLK_TCK)
+  start=$(date +%s)
+  while [ $(( $(date +%s) - start )) -lt 60 ]; do
+    before=$(cpu_ticks "${pids[@]}")
+    sleep 1
+    after=$(cpu_ticks "${pids[@]}")
+    # Below 5% of one core, all services together.
+    if [ $(( (after - before) * 100 )) -lt $(( hz * 5 )) ]; then break; fi
   done
-  end=$(date +%s.%N)
-  kill -INT "$wrk_pid" 2>/dev/null || true
-  wait "$wrk_pid" || true
-  LAST=$(grep '^BENCH_RESULT ' "$RUN/sync-initial.wrk" | sed 's/^BENCH_RESULT //' || true)
-  [ -n "$LAST" ] || { cat "$RUN/sync-initial.wrk" >&2; fail "initial sync printed no result"; }
-  cat "$dir"/ids.* | sort -n >"$RUN/ids.txt"
-  local loaded
-  loaded=$(wc -l <"$RUN/ids.txt")
-  R[$size:loaded]=$loaded
-  R[$size:sync_seconds]=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}')
-  [ "$loaded" -eq "$size" ] || fail "the initial sync created $loaded of $size users (see $RUN/sync-initial.wrk)"
+  echo "  settled in $(( $(date +%s) - start )) s"
 }
 
-# RSS of a process: peak (VmHWM) and current, in MB.
 peak_rss_mb() { awk '/^VmHWM/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
+max_of() { awk -v a="$1" -v b="$2" 'BEGIN{print (a > b) ? a : b}'; }
 
-total_users() {
-  curl -fsS -H "Authorization: Bearer $BENCH_TOKEN" "$URL/scim/v2/Users?count=0" |
-    grep -o '"totalResults":[0-9]*' | cut -d: -f2
+load_users() {
+  local size="$1" how
+  how=$(loader_for "$size")
+  if [ "$how" = sync ]; then
+    # The initial Entra cycle: userName lookup, then create, for each user.
+    local c="$SYNC_CONNS"
+    [ "$c" -le "$size" ] || c="$size"
+    run_until_done sync_initial sync.lua "$c" BENCH_USERS="$size"
+    cat "$RUN/sync_initial.d"/ids.* | sort -n >"$RUN/ids.txt"
+    R[$size:load_how]="Entra-style sync through the edge ($c users in flight)"
+    R[$size:sync_seconds]=$ELAPSED
+    record "$size" sync_initial "Entra sync, initial (lookup+create)"
+  else
+    local start end
+    start=$(date +%s.%N)
+    "$BIN/bench-loader" --identity "127.0.0.1:$SCIM_IDENTITY_PORT" --token "$BENCH_TOKEN" \
+      --users "$size" --threads 8 --out "$RUN/ids.txt" 2>"$RUN/bench-loader.log" ||
+      { cat "$RUN/bench-loader.log" >&2; fail "bench-loader"; }
+    end=$(date +%s.%N)
+    R[$size:load_how]="bench-loader over gRPC (identity-service CreateUser, 8 threads)"
+  fi
+  local loaded
+  loaded=$(wc -l <"$RUN/ids.txt")
+  [ "$loaded" -eq "$size" ] || fail "loading created $loaded of $size users (see $RUN)"
+  if [ "$how" != sync ]; then ELAPSED=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}'); fi
+  R[$size:load_seconds]=$ELAPSED
+  echo "  loaded $size users in $ELAPSED s: ${R[$size:load_how]}"
+}
+
+# Durability: kill -9 identity-service right after the POST run, start it
+# again, and read back every user whose creation was acknowledged.
+check_durability() {
+  local size="$1"
+  cat "$RUN/post_user.d"/acked.* >"$RUN/acked.txt"
+  local acked
+  acked=$(wc -l <"$RUN/acked.txt")
+  [ "$acked" -gt 0 ] || fail "no acknowledged POST to check after kill -9"
+  R[$size:acked_posts]=$acked
+  R[$size:rss_mb]=$(peak_rss_mb "$IDENTITY_PID")
+  kill -KILL "$IDENTITY_PID"
+  wait "$IDENTITY_PID" 2>/dev/null || true
+  local p
+  for p in "${!pids[@]}"; do [ "${pids[$p]}" != "$IDENTITY_PID" ] || unset 'pids[p]'; done
+  pids=("${pids[@]}")
+  start_service identity-service
+  wait_ready 300
+  run_until_done verify verify.lua 4 BENCH_IDS="$RUN/acked.txt"
+  local bad
+  bad=$(result bad)
+  if [ "$bad" -ne 0 ] || [ "$(result requests)" -lt "$acked" ]; then
+    fail "after kill -9 of identity-service, $bad of $acked acknowledged users are missing"
+  fi
+  R[$size:durability]="ok: all $acked users created by the POST run read back after kill -9 of identity-service"
+  echo "  durability: ${R[$size:durability]}"
 }
 
 run_size() {
@@ -242,10 +328,8 @@ run_size() {
   export BENCH_USERS="$size" BENCH_IDS="$RUN/ids.txt" BENCH_RUN="n$size"
 
   run_wrk warmup healthz.lua "$WRK_THREADS" "$CONNS" 1
-  initial_sync "$size"
-  echo "  loaded $size users by Entra-style sync in ${R[$size:sync_seconds]} s"
-  record "$size" sync_initial "Entra sync, initial (req/s)"
-  R[$size:sync_initial:users_per_s]=$(awk -v n="$size" -v s="${R[$size:sync_seconds]}" 'BEGIN{printf "%.0f", n/s}')
+  load_users "$size"
+  settle
 
   local groups="$RUN/groups.txt" k loc
   : >"$groups"
@@ -266,9 +350,12 @@ run_size() {
   run_wrk filter_externalid filter.lua "$t" "$c" "$d" BENCH_FILTER=externalId
   record "$size" filter_externalid 'GET /Users?filter=externalId eq'
   run_wrk filter_email filter.lua "$t" "$c" "$d" BENCH_FILTER=email
-  record "$size" filter_email 'filter=emails[type eq "work"].value'
-  run_wrk post_user post_user.lua "$t" "$c" "$d";            record "$size" post_user "POST /Users"
-  local posted=$(( $(result requests) - $(result bad) ))
+  record "$size" filter_email 'filter=emails[type eq "work"].value eq'
+  mkdir -p "$RUN/post_user.d"
+  run_wrk post_user post_user.lua "$t" "$c" "$d" BENCH_IDS_OUT="$RUN/post_user.d"
+  record "$size" post_user "POST /Users"
+  check_durability "$size"
+  settle
   run_wrk patch_user patch_user.lua "$t" "$c" "$d";          record "$size" patch_user "PATCH /Users/{id} (1 attribute)"
   run_wrk put_user put_user.lua "$t" "$c" "$d";              record "$size" put_user "PUT /Users/{id}"
   run_wrk group_add group_add.lua "$t" "$c" "$d" BENCH_GROUPS="$groups"
@@ -276,43 +363,24 @@ run_size() {
   local sc="$SYNC_CONNS"
   [ "$sc" -le "$size" ] || sc="$size"
   run_wrk sync_recheck sync.lua "$sc" "$sc" "$d" BENCH_DURATION_ONLY=1
-  record "$size" sync_recheck "Entra sync, re-check (req/s)"
+  record "$size" sync_recheck "Entra sync, re-check (lookup+patch)"
   local half
   half=$(awk -v r="${R[$size:get_user:rps]}" 'BEGIN{printf "%d", r/2}')
   [ "$half" -ge 1 ] || half=1
   run_wrk get_user_half get_user.lua "$t" "$c" "$d" BENCH_RATE="$half"
-  record "$size" get_user_half "GET /Users/{id} at half max rate"
+  record "$size" get_user_half "GET /Users/{id} paced at half max"
   R[$size:half_rate_target]=$half
 
-  R[$size:rss_mb]=$(peak_rss_mb "$IDENTITY_PID")
-  local before
-  before=$(total_users)
-  R[$size:total_users]=$before
-
-  # Durability: every acknowledged write is in the WAL, so kill -9 loses none.
-  kill -KILL "$IDENTITY_PID"
-  wait "$IDENTITY_PID" 2>/dev/null || true
-  local p
-  for p in "${!pids[@]}"; do [ "${pids[$p]}" != "$IDENTITY_PID" ] || unset 'pids[p]'; done
-  pids=("${pids[@]}")
-  start_service identity-service
-  wait_ready
-  local after
-  after=$(total_users)
-  local acked=$(( size + posted ))
-  if [ "${after:-0}" -lt "$acked" ] || [ "${after:-0}" -ne "$before" ]; then
-    fail "after kill -9 of identity-service: $after users; acknowledged $acked, seen before $before"
-  fi
-  R[$size:durability]="ok: $after users after kill -9 (acknowledged $acked)"
-  echo "  durability: ${R[$size:durability]}"
-
+  R[$size:rss_mb]=$(max_of "${R[$size:rss_mb]}" "$(peak_rss_mb "$IDENTITY_PID")")
   stop_stack
-  local bytes
+  local bytes users
   bytes=$(du -sb "$RUN/data/identity" | cut -f1)
+  users=$(( size + ${R[$size:acked_posts]} ))
+  R[$size:users_stored]=$users
   R[$size:disk_bytes]=$bytes
-  R[$size:bytes_per_user]=$(( bytes / after ))
-  echo "  identity-service: peak RSS ${R[$size:rss_mb]} MB, on disk $((bytes / 1024)) KB" \
-       "(${R[$size:bytes_per_user]} B/user, $after users)"
+  R[$size:bytes_per_user]=$(( bytes / users ))
+  echo "  identity-service: peak RSS ${R[$size:rss_mb]} MB; on disk $((bytes / 1024)) KB" \
+       "= ${R[$size:bytes_per_user]} B/user ($users users)"
 }
 
 BROKEN=0
@@ -321,65 +389,78 @@ echo "bench: build $BUILD, sizes ${SIZES[*]}, ${DURATION}s per workload," \
 for size in "${SIZES[@]}"; do run_size "$size"; done
 
 # --- the table
-ms() { awk -v v="$1" 'BEGIN{printf "%.2f", v/1000}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "-" }'; }
+ms() { awk -v v="$1" 'BEGIN{ if (v == "") print "-"; else printf "%.2f", v/1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a != "" && b > 0) printf "%.2f", a/b; else print "-" }'; }
+verdict() {  # verdict VALUE TARGET >=|<=
+  awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN{
+    if (v == "" || v == "-") { print "n/a   "; exit }
+    ok = (op == ">=") ? (v + 0 >= t) : (v + 0 <= t); print ok ? "met   " : "MISSED" }'
+}
+get() { echo "${R[$1]:-}"; }
 TABLE="$WORK/table.txt"
 {
   echo
-  echo "SCIM benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores (load generator included)," \
-       "wrk -t$WRK_THREADS -c$CONNS, ${DURATION}s each"
+  echo "SCIM benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores shared with the load" \
+       "generator, wrk -t$WRK_THREADS -c$CONNS, ${DURATION}s per workload"
   for size in "${SIZES[@]}"; do
     echo
-    echo "$size users"
-    printf '%-36s %10s %9s %9s %9s %7s\n' workload req/s p50_ms p99_ms x_healthz errors
-    h=${R[$size:healthz:rps]}
+    echo "$size users, loaded by ${R[$size:load_how]} in ${R[$size:load_seconds]} s"
+    printf '%-38s %9s %8s %8s %9s %7s\n' workload req/s p50_ms p99_ms x_healthz errors
+    h=$(get "$size:healthz:rps")
     for name in "${NAMES[@]}"; do
-      printf '%-36s %10.0f %9s %9s %9s %7s\n' "${LABEL[$name]}" "${R[$size:$name:rps]}" \
-        "$(ms "${R[$size:$name:p50]}")" "$(ms "${R[$size:$name:p99]}")" \
-        "$(ratio "${R[$size:$name:rps]}" "$h")" "${R[$size:$name:errors]}"
+      rps=$(get "$size:$name:rps")
+      [ -n "$rps" ] || continue
+      printf '%-38s %9.0f %8s %8s %9s %7s\n' "${LABEL[$name]}" "$rps" \
+        "$(ms "$(get "$size:$name:p50")")" "$(ms "$(get "$size:$name:p99")")" \
+        "$(ratio "$rps" "$h")" "$(get "$size:$name:errors")"
     done
-    echo "Entra sync of $size users (lookup + create): ${R[$size:sync_seconds]} s" \
-         "(${R[$size:sync_initial:users_per_s]} users/s)"
-    echo "GET /Users/{id} paced at ${R[$size:half_rate_target]} req/s: p99 $(ms "${R[$size:get_user_half:p99]}") ms"
+    if [ -n "$(get "$size:sync_seconds")" ]; then
+      echo "Entra-style sync of $size users (lookup + create each): ${R[$size:sync_seconds]} s" \
+           "($(awk -v n="$size" -v s="${R[$size:sync_seconds]}" 'BEGIN{printf "%.0f", n/s}') users/s)"
+    fi
+    echo "GET /Users/{id} paced at ${R[$size:half_rate_target]} req/s (half of max):" \
+         "p99 $(ms "${R[$size:get_user_half:p99]}") ms"
     echo "identity-service: peak RSS ${R[$size:rss_mb]} MB; on disk ${R[$size:disk_bytes]} B" \
-         "= ${R[$size:bytes_per_user]} B/user (${R[$size:total_users]} users)"
+         "= ${R[$size:bytes_per_user]} B/user (${R[$size:users_stored]} users, after a clean stop)"
     echo "durability: ${R[$size:durability]}"
   done
 
   echo
   echo "Targets"
-  verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN{ ok = (op == ">=") ? (v >= t) : (v <= t); print ok ? "met   " : "MISSED" }'; }
   small="${SIZES[0]}"; large="${SIZES[${#SIZES[@]}-1]}"
   for size in "${SIZES[@]}"; do
-    h=${R[$size:healthz:rps]}
-    r=$(ratio "${R[$size:get_user:rps]}" "$h")
-    echo "  $(verdict "$r" 0.6 ">=") GET /Users/{id} >= 0.6 x /healthz at $size: $r"
-    r=$(ratio "${R[$size:post_user:rps]}" "$h")
-    echo "  $(verdict "$r" 0.4 ">=") POST /Users >= 0.4 x /healthz at $size: $r"
-    r=$(ratio "${R[$size:patch_user:rps]}" "$h")
-    echo "  $(verdict "$r" 0.4 ">=") PATCH (1 attribute) >= 0.4 x /healthz at $size: $r"
-    r=$(ms "${R[$size:get_user_half:p99]}")
-    echo "  $(verdict "$r" 5 "<=") p99 GET /Users/{id} at half max rate <= 5 ms at $size: $r ms"
+    h=$(get "$size:healthz:rps")
+    r=$(ratio "$(get "$size:get_user:rps")" "$h")
+    echo "  $(verdict "$r" 0.6 ">=") GET /Users/{id} >= 0.6 x /healthz at $size users: $r"
+    r=$(ratio "$(get "$size:post_user:rps")" "$h")
+    echo "  $(verdict "$r" 0.4 ">=") POST /Users >= 0.4 x /healthz at $size users: $r"
+    r=$(ratio "$(get "$size:patch_user:rps")" "$h")
+    echo "  $(verdict "$r" 0.4 ">=") PATCH (1 attribute) >= 0.4 x /healthz at $size users: $r"
+    r=$(ms "$(get "$size:get_user_half:p99")")
+    echo "  $(verdict "$r" 5 "<=") p99 of GET /Users/{id} at half max rate <= 5 ms at $size users: $r ms"
   done
   if [ "$small" != "$large" ]; then
     for name in filter_username filter_externalid filter_email; do
-      r=$(ratio "${R[$large:$name:rps]}" "${R[$small:$name:rps]}")
-      echo "  $(verdict "$r" 0.9 ">=") ${LABEL[$name]} at $large >= 0.9 x at $small: $r"
+      r=$(ratio "$(get "$large:$name:rps")" "$(get "$small:$name:rps")")
+      echo "  $(verdict "$r" 0.9 ">=") ${LABEL[$name]} at $large >= 0.9 x at $small users: $r"
     done
   fi
   for size in "${SIZES[@]}"; do
-    if [ "$size" -ge 100000 ]; then
-      s=${R[$size:sync_seconds]}
-      echo "  $(verdict "$s" 60 "<=") Entra sync of $size users < 60 s (target at 100,000): $s s"
+    s=$(get "$size:sync_seconds")
+    if [ "$size" -ge 100000 ] && [ -n "$s" ]; then
+      echo "  $(verdict "$s" 60 "<=") Entra-style sync of $size users < 60 s: $s s"
     fi
     if [ "$size" -ge 1000000 ]; then
-      echo "  $(verdict "${R[$size:rss_mb]}" 300 "<=") identity-service peak RSS <= 300 MB at $size: ${R[$size:rss_mb]} MB"
+      echo "  $(verdict "${R[$size:rss_mb]}" 300 "<=") identity-service peak RSS <= 300 MB at $size users: ${R[$size:rss_mb]} MB"
     fi
-    echo "  $(verdict "${R[$size:bytes_per_user]}" 1536 "<=") on disk <= 1.5 KB/user at $size: ${R[$size:bytes_per_user]} B"
+    echo "  $(verdict "${R[$size:bytes_per_user]}" 1536 "<=") on disk <= 1.5 KB per user at $size users: ${R[$size:bytes_per_user]} B"
+    echo "  $( [ -n "$(get "$size:durability")" ] && echo "met   " || echo "MISSED") acknowledged writes survive kill -9 at $size users"
   done
 } | tee "$TABLE"
 
 # --- the JSON
+json_str() { sed 's/\\/\\\\/g; s/"/\\"/g' <<<"$1"; }
+num() { local v="$1"; echo "${v:-null}"; }
 mkdir -p "$(dirname "$JSON")"
 {
   printf '{\n  "date": "%s",\n  "cores": %d,\n  "duration_s": %s,\n  "wrk_threads": %d,\n  "connections": %d,\n  "sync_connections": %d,\n  "sizes": [\n' \
@@ -388,22 +469,25 @@ mkdir -p "$(dirname "$JSON")"
   for size in "${SIZES[@]}"; do
     [ "$first_size" = 1 ] || printf ',\n'
     first_size=0
-    h=${R[$size:healthz:rps]}
-    printf '    {\n      "users": %d,\n      "sync_seconds": %s,\n      "sync_users_per_s": %s,\n' \
-      "$size" "${R[$size:sync_seconds]}" "${R[$size:sync_initial:users_per_s]}"
+    h=$(get "$size:healthz:rps")
+    printf '    {\n      "users": %d,\n      "loaded_by": "%s",\n      "load_seconds": %s,\n      "sync_seconds": %s,\n' \
+      "$size" "$(json_str "${R[$size:load_how]}")" "$(num "$(get "$size:load_seconds")")" \
+      "$(num "$(get "$size:sync_seconds")")"
     printf '      "half_rate_target_rps": %s,\n      "identity_peak_rss_mb": %s,\n' \
       "${R[$size:half_rate_target]}" "${R[$size:rss_mb]}"
     printf '      "identity_disk_bytes": %s,\n      "identity_bytes_per_user": %s,\n      "users_stored": %s,\n' \
-      "${R[$size:disk_bytes]}" "${R[$size:bytes_per_user]}" "${R[$size:total_users]}"
-    printf '      "durability": "%s",\n      "workloads": {\n' "${R[$size:durability]}"
+      "${R[$size:disk_bytes]}" "${R[$size:bytes_per_user]}" "${R[$size:users_stored]}"
+    printf '      "durability": "%s",\n      "workloads": {\n' "$(json_str "${R[$size:durability]}")"
     first=1
     for name in "${NAMES[@]}"; do
+      rps=$(get "$size:$name:rps")
+      [ -n "$rps" ] || continue
       [ "$first" = 1 ] || printf ',\n'
       first=0
       printf '        "%s": {"label": "%s", "rps": %s, "p50_ms": %s, "p99_ms": %s, "ratio_to_healthz": %s, "requests": %s, "errors": %s}' \
-        "$name" "$(sed 's/"/\\"/g' <<<"${LABEL[$name]}")" "${R[$size:$name:rps]}" \
-        "$(ms "${R[$size:$name:p50]}")" "$(ms "${R[$size:$name:p99]}")" \
-        "$(ratio "${R[$size:$name:rps]}" "$h")" "${R[$size:$name:requests]}" "${R[$size:$name:errors]}"
+        "$name" "$(json_str "${LABEL[$name]}")" "$rps" \
+        "$(ms "$(get "$size:$name:p50")")" "$(ms "$(get "$size:$name:p99")")" \
+        "$(ratio "$rps" "$h")" "$(get "$size:$name:requests")" "$(get "$size:$name:errors")"
     done
     printf '\n      }\n    }'
   done

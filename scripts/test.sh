@@ -24,7 +24,7 @@ echo "== build (ASan + UBSan)"
 build "$ROOT/build-asan" -DSCIM_SANITIZE=ON
 echo "== tests under sanitizers"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions="$ROOT/tests/ubsan.supp" \
   LSAN_OPTIONS=suppressions="$ROOT/tests/lsan.supp" \
   ctest --output-on-failure -j"$JOBS" --timeout 600)
 

@@ -7,7 +7,10 @@
 //     (it names the first unknown field of each object);
 //  3. the invariants a reviewer of this chart cares about (probes, resources, security context,
 //     volumeClaimTemplates, PodDisruptionBudgets, NetworkPolicies on the gRPC ports, references
-//     between objects).
+//     between objects);
+//  4. the settings the chart passes to the binaries (`settings` below): each env var is rendered
+//     with the chart's default value (every rendering checked leaves those values alone), and that
+//     default is the binary's own, read from its main.cc.
 //
 // usage: node validate.mjs [OPTIONS] FILE [[OPTIONS] FILE]...
 //   OPTIONS apply to the FILE that follows them:
@@ -19,10 +22,41 @@
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseAllDocuments } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import ts from "typescript";
 
 const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = join(here, "..", "..");
+
+// [component, env var, path in values.yaml, source that reads it]: settings whose defaults the
+// chart repeats. SCIM_RATE_LIMIT_BURST is left unset while edge.rateLimit.burst is 0.
+const settings = [
+  ["edge", "SCIM_V1_BASE_PATHS", "edge.scim11BasePaths", "edge/main.cc"],
+  ["edge", "SCIM_HTTP_THREADS", "edge.httpThreads", "edge/main.cc"],
+  ["edge", "SCIM_AUDIT_QUEUE_CAPACITY", "edge.auditQueueCapacity", "edge/main.cc"],
+  ["edge", "SCIM_RATE_LIMIT_RPS", "edge.rateLimit.rps", "edge/main.cc"],
+  ["edge", "SCIM_AUTH_FAILURE_LIMIT", "edge.authFailures.limit", "edge/main.cc"],
+  ["edge", "SCIM_AUTH_FAILURE_WINDOW_S", "edge.authFailures.windowSeconds", "edge/main.cc"],
+  ["audit-service", "SCIM_AUDIT_RETENTION_DAYS", "auditService.retentionDays", "audit-service/main.cc"],
+  ["identity-service", "SCIM_STARTUP_CHECK", "identityService.startupCheck", "identity-service/main.cc"],
+];
+const chartDefaults = parse(readFileSync(join(repoRoot, "helm/scim-provisioning/values.yaml"), "utf8"));
+const valueAt = (path) => path.split(".").reduce((o, k) => (o == null ? undefined : o[k]), chartDefaults);
+// The default a binary gives ENV: config.Get(..., "ENV", "text") or config.GetInt(..., "ENV", 123).
+function binaryDefault(source, envName) {
+  const text = readFileSync(join(repoRoot, source), "utf8");
+  const m = new RegExp(`"${envName}",\\s*(?:"([^"]*)"|(-?[0-9]+))\\s*\\)`).exec(text);
+  return m ? (m[1] ?? m[2]) : undefined;
+}
+const settingsProblems = [];
+for (const [, envName, path, source] of settings) {
+  const chart = valueAt(path);
+  const binary = binaryDefault(source, envName);
+  if (chart === undefined) settingsProblems.push(`values.yaml has no ${path}`);
+  else if (binary === undefined) settingsProblems.push(`cannot find the default of ${envName} in ${source}`);
+  else if (String(chart) !== binary) settingsProblems.push(`${path} defaults to ${chart} but ${source} defaults ${envName} to ${binary}`);
+}
+if (valueAt("edge.rateLimit.burst") !== 0) settingsProblems.push("edge.rateLimit.burst should default to 0 (the binary's own default)");
 
 // ---- arguments
 const renderings = [];
@@ -136,6 +170,7 @@ for (const r of renderings) {
   // ---- 3. invariants (a crash here is reported as a failure, not a stack trace)
   try {
     invariants(r.valid, r, fail);
+    settingsWiring(r.valid, fail);
   } catch (e) {
     fail(null, `invariant checks crashed (malformed object?): ${e.stack}`);
   }
@@ -357,6 +392,30 @@ for (const ing of byKind("Ingress")) {
   }
 }
 if (byKind("StatefulSet").length !== 3) fail(null, `expected 3 valid StatefulSets (identity-, role-, audit-service), got ${byKind("StatefulSet").length}`);
+}
+
+// ---- 4. settings: rendered with the chart's defaults, which are the binaries' defaults
+function settingsWiring(valid, fail) {
+  if (valid === renderings[0].valid) for (const p of settingsProblems) fail(null, p);
+  for (const component of new Set(settings.map(([c]) => c))) {
+    const ws = valid.filter((o) => ["Deployment", "StatefulSet"].includes(o.kind) &&
+      o.spec?.template?.metadata?.labels?.["app.kubernetes.io/component"] === component);
+    if (ws.length === 0) { fail(null, `no ${component} workload rendered to check its settings in`); continue; }
+    for (const w of ws) {
+      const env = w.spec.template.spec?.containers?.[0]?.env ?? [];
+      const byName = new Map(env.map((e) => [e.name, e]));
+      for (const [c, envName, path] of settings) {
+        if (c !== component) continue;
+        const e = byName.get(envName);
+        const want = String(valueAt(path));
+        if (!e) fail(w, `${envName} (${path}) is not set`);
+        else if (e.value !== want) fail(w, `${envName} is ${JSON.stringify(e.value)}, expected the default of ${path}: ${JSON.stringify(want)}`);
+      }
+      if (component === "edge" && byName.has("SCIM_RATE_LIMIT_BURST")) {
+        fail(w, "SCIM_RATE_LIMIT_BURST is set although edge.rateLimit.burst is 0 (the binary derives it from the rps)");
+      }
+    }
+  }
 }
 
 // ---- summary

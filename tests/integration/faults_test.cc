@@ -412,5 +412,73 @@ TEST_F(FaultsTest, AuditServiceDownDoesNotStopWrites) {
   EXPECT_EQ(del.status, 204) << del.raw;
 }
 
+// A full disk, made with RLIMIT_FSIZE on identity-service: once its
+// write-ahead log can no longer grow, writes fail with a SCIM 5xx and a log
+// line, reads go on, and after a restart with room every acknowledged user
+// is there with its indexes consistent.
+TEST_F(FaultsTest, FullDiskIsAnErrorNeverASilentLoss) {
+  stack_->Stop("identity-service", SIGTERM);
+  // Per file: the write-ahead log is rotated whenever a column family
+  // flushes, so the limit is below what one log reaches between rotations
+  // (and above the OPTIONS file written at start-up).
+  stack_->SetFileSizeLimit("identity-service", 320 << 10);
+  stack_->Start("identity-service");
+  stack_->WaitReady();
+
+  const std::string padding = R"(,"title":")" + std::string(1500, 't') + "\"";
+  std::vector<std::pair<std::string, std::string>> acknowledged;  // id, name
+  HttpResult refused;
+  for (int i = 0; i < 5000; ++i) {
+    std::string name = "disk-" + std::to_string(i);
+    HttpResult r =
+        stack_->Http("POST", "/scim/v2/Users", UserBody(name, padding));
+    if (r.status != 201) {
+      refused = r;
+      break;
+    }
+    acknowledged.emplace_back(r.body.at("id").as_string(), name);
+  }
+  ASSERT_NE(refused.status, 0) << "the file size limit was never reached ";
+  ASSERT_FALSE(acknowledged.empty());
+  EXPECT_TRUE(refused.status == 500 || refused.status == 503) << refused.raw;
+  ASSERT_TRUE(refused.body.is_object()) << refused.raw;
+  EXPECT_EQ(refused.body.at("schemas").at(0).as_string(), kErrorUrn);
+  EXPECT_FALSE(refused.body.at("detail").as_string().empty());
+  // Later writes are refused too, never acknowledged and then lost.
+  HttpResult again =
+      stack_->Http("POST", "/scim/v2/Users", UserBody("disk-after", padding));
+  EXPECT_TRUE(again.status == 500 || again.status == 503) << again.raw;
+  // Reads still answer.
+  EXPECT_EQ(
+      stack_->Http("GET", "/scim/v2/Users/" + acknowledged.front().first)
+          .status,
+      200);
+  EXPECT_EQ(refused.body.at("detail").as_string().find(stack_->data_dir()),
+            std::string::npos)
+      << "the detail names server paths: " << refused.raw;
+  EXPECT_NE(stack_->logs().find("rocksdb: IO error"), std::string::npos)
+      << "no log line names the failed write";
+
+  // Room again: everything acknowledged is there, found by its index.
+  stack_->Stop("identity-service", SIGKILL);
+  stack_->SetFileSizeLimit("identity-service", 0);
+  stack_->Start("identity-service");
+  stack_->WaitReady();
+  for (const auto& [id, name] : acknowledged) {
+    ASSERT_EQ(stack_->Http("GET", "/scim/v2/Users/" + id).status, 200) << name;
+  }
+  const auto& [last_id, last_name] = acknowledged.back();
+  HttpResult found = stack_->Http(
+      "GET", "/scim/v2/Users?filter=userName%20eq%20%22" + last_name + "%22");
+  ASSERT_EQ(found.status, 200) << found.raw;
+  EXPECT_EQ(found.body.at("totalResults").as_integer(), 1) << found.raw;
+  int exit_code = -1;
+  std::string report = stack_->Scimctl("check", &exit_code);
+  EXPECT_EQ(exit_code, 0) << report;
+  EXPECT_EQ(stack_->Http("POST", "/scim/v2/Users", UserBody("disk-room"))
+                .status,
+            201);
+}
+
 }  // namespace
 }  // namespace scim::testing

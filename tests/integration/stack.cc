@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -68,13 +69,21 @@ Process::~Process() {
 void Process::Start(const std::string& binary,
                     const std::vector<std::string>& args,
                     const std::map<std::string, std::string>& env,
-                    const std::string& log_path) {
+                    const std::string& log_path, long max_file_bytes) {
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(fd, 1);
     dup2(fd, 2);
+    if (max_file_bytes > 0) {
+      // Ignored, SIGXFSZ would kill the process; so a write past the limit
+      // fails with EFBIG instead, as one on a full disk fails with ENOSPC.
+      signal(SIGXFSZ, SIG_IGN);
+      rlimit limit{static_cast<rlim_t>(max_file_bytes),
+                   static_cast<rlim_t>(max_file_bytes)};
+      setrlimit(RLIMIT_FSIZE, &limit);
+    }
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
     std::vector<char*> argv;
     argv.push_back(const_cast<char*>(binary.c_str()));
@@ -136,8 +145,10 @@ std::string Stack::grpc_address(const std::string& service) const {
 }
 
 void Stack::Start(const std::string& service) {
+  auto limit = file_limits_.find(service);
   processes_[service].Start(Bin(service), {}, Env(),
-                            data_dir_ + "/" + service + ".log");
+                            data_dir_ + "/" + service + ".log",
+                            limit == file_limits_.end() ? 0 : limit->second);
 }
 
 void Stack::Stop(const std::string& service, int sig) {

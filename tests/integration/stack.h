@@ -18,7 +18,7 @@ class Process {
   ~Process();
   void Start(const std::string& binary, const std::vector<std::string>& args,
              const std::map<std::string, std::string>& env,
-             const std::string& log_path);
+             const std::string& log_path, long max_file_bytes = 0);
   // Sends `sig` and waits for the process to exit; returns its exit status.
   int Stop(int sig);
   bool running() const { return pid_ > 0; }
@@ -45,6 +45,11 @@ class Stack {
   void StartAll();
   void Start(const std::string& service);
   void Stop(const std::string& service, int sig = 15);
+  // From the next Start of `service`, no file it writes can grow past
+  // `bytes` (RLIMIT_FSIZE): writes beyond fail as on a full disk. 0 lifts it.
+  void SetFileSizeLimit(const std::string& service, long bytes) {
+    file_limits_[service] = bytes;
+  }
   // Waits (bounded) until /readyz answers 200.
   void WaitReady();
   // Waits (bounded) until the gRPC service accepts connections.
@@ -66,6 +71,7 @@ class Stack {
   std::string data_dir_;
   int http_port_, identity_port_, role_port_, audit_port_;
   std::map<std::string, Process> processes_;
+  std::map<std::string, long> file_limits_;
 };
 
 int FreePort();

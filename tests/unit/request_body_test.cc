@@ -58,6 +58,31 @@ TEST(RequestBodyTest, RefusesEscapedLoneSurrogates) {
   }
 }
 
+// Regression: found by user_json_fuzz (tests/fuzz/regressions/user_json/
+// broken-surrogate-pair-crash). The JSON parser threw out of its
+// error_code overload on a high surrogate followed by another escape.
+TEST(RequestBodyTest, BrokenSurrogatePairsAreInvalidSyntaxNotAThrow) {
+  for (const std::string& bad :
+       {std::string(R"({"userName":"\u00e9\ud83d\u8300","x":"a\"b"})"),
+        std::string(R"({"a":"\ud83d\ud83d"})"),
+        std::string(R"({"a":"\ud83d\n"})"), std::string(R"({"a":"\ud83d"})"),
+        std::string(R"({"a":"\ude00\ud83d"})"),
+        std::string(R"({"\udbff\u0041":1})")}) {
+    absl::StatusOr<web::json::value> s;
+    EXPECT_NO_THROW(s = ParseJsonObject(bad)) << bad;
+    ASSERT_FALSE(s.ok()) << bad;
+    EXPECT_EQ(ScimTypeOf(s.status()), "invalidSyntax") << bad;
+    EXPECT_NE(s.status().message().find("surrogate"), std::string::npos)
+        << s.status();
+  }
+  // Well-formed pairs, in either letter case, and escaped backslashes that
+  // only look like escapes.
+  auto ok = ParseJsonObject(R"({"a":"\uD83D\uDE00 \ud83d\ude00 \\ud800"})");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->at("a").as_string(),
+            "\xF0\x9F\x98\x80 \xF0\x9F\x98\x80 \\ud800");
+}
+
 TEST(RequestBodyTest, Utf8Offsets) {
   EXPECT_EQ(InvalidUtf8Offset("abc"), std::string_view::npos);
   EXPECT_EQ(InvalidUtf8Offset("ab\xe2\x82\xac"), std::string_view::npos);
