@@ -4,6 +4,8 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <cstring>
+#include <random>
 #include <stdexcept>
 #include <vector>
 
@@ -26,6 +28,14 @@ std::string Hex(const unsigned char* data, size_t n) {
     out[2 * i + 1] = kDigits[data[i] & 0xf];
   }
   return out;
+}
+
+std::string UuidFrom(std::vector<unsigned char> b) {
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  std::string hex = Hex(b.data(), b.size());
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) +
+         "-" + hex.substr(16, 4) + "-" + hex.substr(20);
 }
 
 }  // namespace
@@ -55,13 +65,18 @@ std::string NewTokenSecret() {
   return out;
 }
 
-std::string NewUuid() {
-  auto b = RandomBytes(16);
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  std::string hex = Hex(b.data(), b.size());
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) +
-         "-" + hex.substr(16, 4) + "-" + hex.substr(20);
+std::string NewUuid() { return UuidFrom(RandomBytes(16)); }
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 generator = [] {
+    auto seed = RandomBytes(sizeof(uint64_t) * 4);
+    std::seed_seq seq(seed.begin(), seed.end());
+    return std::mt19937_64(seq);
+  }();
+  std::vector<unsigned char> b(16);
+  uint64_t halves[2] = {generator(), generator()};
+  std::memcpy(b.data(), halves, sizeof(halves));
+  return UuidFrom(std::move(b));
 }
 
 std::string Sha256Hex(std::string_view data) {

@@ -27,8 +27,7 @@ std::optional<std::string> TokenFromHeaders(
   return std::nullopt;
 }
 
-absl::StatusOr<scim::identity::v1::AuthenticateResponse>
-Authenticator::Authenticate(const web::http::http_headers& headers,
+absl::StatusOr<Authenticator::Identity> Authenticator::Authenticate(const web::http::http_headers& headers,
                             const CallerInfo& caller) {
   std::optional<std::string> token = TokenFromHeaders(headers);
   if (!token.has_value()) {
@@ -51,11 +50,14 @@ Authenticator::Authenticate(const web::http::http_headers& headers,
       caller, [&](grpc::ClientContext* ctx, auto* reply) {
         return backends_->tenants().Authenticate(ctx, request, reply);
       });
-  if (!response.ok()) return response;
+  if (!response.ok()) return response.status();
+  auto identity =
+      std::make_shared<const scim::identity::v1::AuthenticateResponse>(
+          *std::move(response));
   absl::MutexLock lock(&mu_);
   if (cache_.size() >= kMaxCachedTokens) cache_.clear();
-  cache_[key] = Entry{*response, now + ttl_};
-  return response;
+  cache_[key] = Entry{identity, now + ttl_};
+  return identity;
 }
 
 }  // namespace scim::edge

@@ -4,6 +4,7 @@
 #include <cpprest/http_msg.h>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -28,12 +29,17 @@ class Authenticator {
   Authenticator(const Backends* backends, std::chrono::milliseconds ttl)
       : backends_(backends), ttl_(ttl) {}
 
-  absl::StatusOr<scim::identity::v1::AuthenticateResponse> Authenticate(
-      const web::http::http_headers& headers, const CallerInfo& caller);
+  // Shared with the cache: a tenant with many policies and custom fields is
+  // not copied on every request.
+  using Identity =
+      std::shared_ptr<const scim::identity::v1::AuthenticateResponse>;
+
+  absl::StatusOr<Identity> Authenticate(const web::http::http_headers& headers,
+                                        const CallerInfo& caller);
 
  private:
   struct Entry {
-    scim::identity::v1::AuthenticateResponse response;
+    Identity response;
     std::chrono::steady_clock::time_point expires;
   };
   const Backends* backends_;

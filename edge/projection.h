@@ -30,7 +30,7 @@ absl::StatusOr<Projection> ParseProjection(const std::string& attributes,
 // always dropped and `returned: request` ones kept only when named.
 // Attribute names match case-insensitively; names of unknown attributes are
 // ignored.
-web::json::value Project(const web::json::value& resource,
+web::json::value Project(web::json::value resource,
                          const Projection& projection,
                          const ResourceSchema& schema);
 

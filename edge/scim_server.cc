@@ -205,7 +205,7 @@ void ScimServer::Handle(http_request request) {
   caller.request_id = (rid != request.headers().end() && !rid->second.empty() &&
                        rid->second.size() <= 128 && IsPrintable(rid->second))
                           ? rid->second
-                          : NewUuid();
+                          : NewRequestId();
   caller.client_address = request.remote_address();
   http_response response;
   RequestAudit audit;
@@ -351,7 +351,7 @@ http_response ScimServer::Dispatch(http_request& request, CallerInfo& caller,
         "the API token holds characters no token has; send the token as "
         "issued"));
   }
-  absl::StatusOr<scim::identity::v1::AuthenticateResponse> auth =
+  absl::StatusOr<Authenticator::Identity> auth =
       authenticator_->Authenticate(request.headers(), caller);
   if (!auth.ok()) {
     if (absl::IsUnauthenticated(auth.status())) {
@@ -360,7 +360,7 @@ http_response ScimServer::Dispatch(http_request& request, CallerInfo& caller,
     return ErrorResponse(auth.status());
   }
   failed_auth_.RecordSuccess(caller.client_address);
-  ctx.tenant = auth->tenant();
+  ctx.tenant = (*auth)->tenant();
   audit->tenant_id = ctx.tenant.id();
   if (auto wait = tenant_rate_.Admit(ctx.tenant.id())) {
     return TooManyRequests(
@@ -368,7 +368,7 @@ http_response ScimServer::Dispatch(http_request& request, CallerInfo& caller,
         "slow down and retry",
         *wait);
   }
-  ctx.caller.actor = "token:" + auth->token_id();
+  ctx.caller.actor = "token:" + (*auth)->token_id();
   caller.actor = ctx.caller.actor;
 
   std::string host = "127.0.0.1";

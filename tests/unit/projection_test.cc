@@ -123,6 +123,29 @@ TEST(ProjectTest, DefaultDropsOnlyNeverReturned) {
   EXPECT_EQ(json, expected);
 }
 
+TEST(ProjectTest, DefaultLeavesAResourceWithNothingHiddenAsItIs) {
+  value user = value::parse(kUser);
+  user.erase("password");
+  EXPECT_EQ(Project(user, Projection(), UserResource()), user);
+}
+
+TEST(ProjectTest, DefaultStillDropsEmptyElementsAndEmptyExtensions) {
+  value user = value::parse(kUser);
+  user.erase("password");
+  user["emails"][2] = value::object();
+  user[kEnterprise] = value::object();
+  value json = Project(user, Projection(), UserResource());
+  EXPECT_EQ(json.at("emails").size(), 2u);
+  EXPECT_FALSE(json.has_field(kEnterprise));
+}
+
+TEST(ProjectTest, DefaultKeepsKnownSubAttributesOfEachElement) {
+  value user = value::parse(kUser);
+  user.erase("password");
+  user["emails"][0]["display"] = value::string("Ada");
+  EXPECT_EQ(Project(user, Projection(), UserResource()), user);
+}
+
 TEST(ProjectTest, KeepsMemberOrder) {
   // Rendered resources keep insertion order (schemas and id first).
   value user = value::object(/*keep_order=*/true);
