@@ -27,8 +27,8 @@ std::optional<std::string> TokenFromHeaders(
   return std::nullopt;
 }
 
-absl::StatusOr<Authenticator::Identity> Authenticator::Authenticate(const web::http::http_headers& headers,
-                            const CallerInfo& caller) {
+absl::StatusOr<Authenticator::Identity> Authenticator::Authenticate(
+    const web::http::http_headers& headers, const CallerInfo& caller) {
   std::optional<std::string> token = TokenFromHeaders(headers);
   if (!token.has_value()) {
     return absl::UnauthenticatedError(
