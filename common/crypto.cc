@@ -67,7 +67,7 @@ std::string NewTokenSecret() {
 
 std::string NewUuid() { return UuidFrom(RandomBytes(16)); }
 
-std::string NewRequestId() {
+std::string NewFastUuid() {
   thread_local std::mt19937_64 generator = [] {
     auto seed = RandomBytes(sizeof(uint64_t) * 4);
     std::seed_seq seq(seed.begin(), seed.end());

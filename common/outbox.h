@@ -104,11 +104,14 @@ class OutboxForwarder {
   // Ships one batch; returns how many entries left the outbox.
   absl::StatusOr<int> ShipOnce();
   absl::Status Send(const scim::audit::v1::RecordEventsRequest& request);
+  // Drops the delete markers of shipped entries once there are many.
+  void CompactShipped(size_t removed);
 
   Outbox* outbox_;
   Options options_;
   std::unique_ptr<scim::audit::v1::AuditService::Stub> stub_;
   std::atomic<bool> stop_{false};
+  size_t removed_since_compaction_ = 0;  // only the forwarder thread
   std::thread thread_;
 };
 

@@ -205,7 +205,7 @@ void ScimServer::Handle(http_request request) {
   caller.request_id = (rid != request.headers().end() && !rid->second.empty() &&
                        rid->second.size() <= 128 && IsPrintable(rid->second))
                           ? rid->second
-                          : NewRequestId();
+                          : NewFastUuid();
   caller.client_address = request.remote_address();
   http_response response;
   RequestAudit audit;

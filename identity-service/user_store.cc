@@ -1,6 +1,6 @@
 #include "identity-service/user_store.h"
 
-#include <google/protobuf/text_format.h>
+#include <google/protobuf/util/message_differencer.h>
 
 #include <algorithm>
 #include <set>
@@ -33,36 +33,40 @@ std::string UserKey(const std::string& tenant, const std::string& id) {
   return Key({tenant, id});
 }
 
-// The attribute names (SCIM spelling) whose values differ.
-std::vector<std::string> ChangedAttributes(const User& old_user,
-                                           const User& new_user) {
-  // Absent active means true, so a PATCH that renders the user and parses it
-  // back (absent becomes true) has not changed it.
-  User before = old_user, after = new_user;
-  for (User* u : {&before, &after}) {
-    if (!u->has_active()) u->set_active(true);
-  }
+bool IsActive(const User& u) { return !u.has_active() || u.active(); }
+
+// The attribute names (SCIM spelling) whose values differ. Every write
+// computes this for its audit event, so fields unset on both sides (most of
+// them) cost one presence check, not a rendering.
+std::vector<std::string> ChangedAttributes(const User& before,
+                                           const User& after) {
   std::vector<std::string> out;
   const auto* d = User::descriptor();
   const auto* r = User::GetReflection();
+  auto present = [r](const User& u,
+                     const google::protobuf::FieldDescriptor* f) {
+    return f->is_repeated() ? r->FieldSize(u, f) > 0 : r->HasField(u, f);
+  };
   for (int i = 0; i < d->field_count(); ++i) {
     const auto* f = d->field(i);
     if (f->name() == "meta" || f->name() == "id" || f->name() == "tenant_id") {
       continue;
     }
-    auto text = [&](const User& u) {
-      std::string all, one;
-      if (f->is_repeated()) {
-        for (int k = 0; k < r->FieldSize(u, f); ++k) {
-          google::protobuf::TextFormat::PrintFieldValueToString(u, f, k, &one);
-          all += one + "\n";
-        }
-      } else if (!f->has_presence() || r->HasField(u, f)) {
-        google::protobuf::TextFormat::PrintFieldValueToString(u, f, -1, &all);
+    bool changed;
+    if (f->name() == "active") {
+      // Absent active means true, so a PATCH that renders the user and
+      // parses it back (absent becomes true) has not changed it.
+      changed = IsActive(before) != IsActive(after);
+    } else {
+      bool in_before = present(before, f), in_after = present(after, f);
+      if (!in_before && !in_after) continue;
+      changed = in_before != in_after;
+      if (!changed) {
+        google::protobuf::util::MessageDifferencer differ;
+        changed = !differ.CompareWithFields(before, after, {f}, {f});
       }
-      return all;
-    };
-    if (text(before) != text(after)) out.push_back(f->json_name());
+    }
+    if (changed) out.push_back(f->json_name());
   }
   return out;
 }
@@ -77,8 +81,6 @@ scim::audit::v1::Event UserEvent(const std::string& operation,
   e.set_user_name(u.user_name());
   return e;
 }
-
-bool IsActive(const User& u) { return !u.has_active() || u.active(); }
 
 // Strips the core schema URN so "urn:...:core:2.0:User:userName" is userName.
 std::string CoreAttribute(const std::string& attribute) {
