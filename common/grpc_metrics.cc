@@ -1,8 +1,8 @@
 #include "common/grpc_metrics.h"
 
 #include <chrono>
-#include <string_view>
 
+#include "absl/strings/string_view.h"
 #include "common/metrics.h"
 
 namespace scim {
@@ -19,11 +19,11 @@ RpcFamilies Families(const std::string& side) {
   auto& r = metrics::Registry::Default();
   std::vector<std::string> labels = {"grpc_service", "grpc_method",
                                      "grpc_code"};
-  return {&r.AddCounter("grpc_" + side + "_handled_total",
-                        "RPCs completed, by method and status code.", labels),
-          &r.AddHistogram("grpc_" + side + "_handling_seconds",
-                          "Time from the start of an RPC to its status.",
-                          labels)};
+  return {
+      &r.AddCounter("grpc_" + side + "_handled_total",
+                    "RPCs completed, by method and status code.", labels),
+      &r.AddHistogram("grpc_" + side + "_handling_seconds",
+                      "Time from the start of an RPC to its status.", labels)};
 }
 
 const RpcFamilies& ServerFamilies() {
@@ -45,7 +45,8 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
         server_(server),
         start_(std::chrono::steady_clock::now()) {}
 
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
     if (server_ && methods->QueryInterceptionHookPoint(
                        InterceptionHookPoints::PRE_SEND_STATUS)) {
       Record(methods->GetSendStatus().error_code());
@@ -61,17 +62,17 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
  private:
   void Record(grpc::StatusCode code) {
     // "/scim.identity.v1.IdentityService/GetUser"
-    std::string_view m = full_method_;
+    absl::string_view m = full_method_;
     if (!m.empty() && m[0] == '/') m.remove_prefix(1);
     size_t slash = m.find('/');
-    std::string_view service =
-        slash == std::string_view::npos ? "unknown" : m.substr(0, slash);
-    std::string_view method =
-        slash == std::string_view::npos ? m : m.substr(slash + 1);
+    absl::string_view service =
+        slash == absl::string_view::npos ? "unknown" : m.substr(0, slash);
+    absl::string_view method =
+        slash == absl::string_view::npos ? m : m.substr(slash + 1);
     std::string code_name = GrpcCodeName(code);
-    double seconds = std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - start_)
-                         .count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
+            .count();
     families_.handled->WithLabels({service, method, code_name}).Increment();
     families_.seconds->WithLabels({service, method, code_name})
         .Observe(seconds);
@@ -103,7 +104,8 @@ class ClientFactory
 
 }  // namespace
 
-std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+std::vector<
+    std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
 ServerMetricsInterceptors() {
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
@@ -112,7 +114,8 @@ ServerMetricsInterceptors() {
   return out;
 }
 
-std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
+std::vector<
+    std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
 ClientMetricsInterceptors() {
   std::vector<
       std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
@@ -122,13 +125,23 @@ ClientMetricsInterceptors() {
 }
 
 std::string GrpcCodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {
-      "OK",           "CANCELLED",        "UNKNOWN",
-      "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-      "ALREADY_EXISTS",   "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION", "ABORTED",     "OUT_OF_RANGE",
-      "UNIMPLEMENTED",    "INTERNAL",         "UNAVAILABLE",
-      "DATA_LOSS",        "UNAUTHENTICATED"};
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
   int i = static_cast<int>(code);
   if (i < 0 || i >= static_cast<int>(sizeof(kNames) / sizeof(kNames[0]))) {
     return std::to_string(i);

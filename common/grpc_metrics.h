@@ -15,9 +15,11 @@ namespace scim {
 //   grpc_server_handled_total{grpc_service,grpc_method,grpc_code}
 //   grpc_server_handling_seconds{grpc_service,grpc_method,grpc_code}
 // and the same with grpc_client_ for calls a process makes.
-std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+std::vector<
+    std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
 ServerMetricsInterceptors();
-std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
+std::vector<
+    std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
 ClientMetricsInterceptors();
 
 // "OK", "NOT_FOUND", ... as gRPC spells the codes.

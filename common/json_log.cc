@@ -12,10 +12,13 @@ namespace scim {
 namespace {
 
 // Length of the UTF-8 sequence starting at s[i], or 0 when it is not one.
-size_t Utf8Length(std::string_view s, size_t i) {
+size_t Utf8Length(absl::string_view s, size_t i) {
   unsigned char c = static_cast<unsigned char>(s[i]);
-  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3
-                          : (c >> 3) == 0x1e ? 4 : 0;
+  size_t n = c < 0x80           ? 1
+             : (c >> 5) == 0x6  ? 2
+             : (c >> 4) == 0xe  ? 3
+             : (c >> 3) == 0x1e ? 4
+                                : 0;
   if (n == 0 || i + n > s.size()) return 0;
   for (size_t k = 1; k < n; ++k) {
     if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
@@ -25,7 +28,7 @@ size_t Utf8Length(std::string_view s, size_t i) {
 
 }  // namespace
 
-std::string JsonQuote(std::string_view s) {
+std::string JsonQuote(absl::string_view s) {
   std::string out;
   out.reserve(s.size() + 2);
   out += '"';
@@ -71,7 +74,7 @@ std::string JsonQuote(std::string_view s) {
   return out;
 }
 
-JsonLogLine::JsonLogLine(std::string_view service, std::string_view msg) {
+JsonLogLine::JsonLogLine(absl::string_view service, absl::string_view msg) {
   text_ = "{\"time\":\"" +
           absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
                            absl::UTCTimeZone()) +
@@ -80,25 +83,25 @@ JsonLogLine::JsonLogLine(std::string_view service, std::string_view msg) {
   Str("msg", msg);
 }
 
-void JsonLogLine::Key(std::string_view key) {
+void JsonLogLine::Key(absl::string_view key) {
   text_ += ',';
   text_ += JsonQuote(key);
   text_ += ':';
 }
 
-JsonLogLine& JsonLogLine::Str(std::string_view key, std::string_view value) {
+JsonLogLine& JsonLogLine::Str(absl::string_view key, absl::string_view value) {
   Key(key);
   text_ += JsonQuote(value);
   return *this;
 }
 
-JsonLogLine& JsonLogLine::Int(std::string_view key, int64_t value) {
+JsonLogLine& JsonLogLine::Int(absl::string_view key, int64_t value) {
   Key(key);
   text_ += std::to_string(value);
   return *this;
 }
 
-JsonLogLine& JsonLogLine::Millis(std::string_view key, double value) {
+JsonLogLine& JsonLogLine::Millis(absl::string_view key, double value) {
   Key(key);
   text_ += absl::StrFormat("%.3f", value);
   return *this;

@@ -3,7 +3,8 @@
 
 #include <cstdint>
 #include <string>
-#include <string_view>
+
+#include "absl/strings/string_view.h"
 
 namespace scim {
 
@@ -14,25 +15,25 @@ namespace scim {
 // concurrent threads never interleave. Never add tokens or request bodies.
 class JsonLogLine {
  public:
-  JsonLogLine(std::string_view service, std::string_view msg);
+  JsonLogLine(absl::string_view service, absl::string_view msg);
 
-  JsonLogLine& Str(std::string_view key, std::string_view value);
-  JsonLogLine& Int(std::string_view key, int64_t value);
+  JsonLogLine& Str(absl::string_view key, absl::string_view value);
+  JsonLogLine& Int(absl::string_view key, int64_t value);
   // Fixed three decimals, e.g. latencies in milliseconds.
-  JsonLogLine& Millis(std::string_view key, double value);
+  JsonLogLine& Millis(absl::string_view key, double value);
 
   // The finished line, with its newline.
   std::string Finish() const { return text_ + "}\n"; }
   void Write() const;
 
  private:
-  void Key(std::string_view key);
+  void Key(absl::string_view key);
   std::string text_;
 };
 
 // `s` as a JSON string literal, quotes included; control characters are
 // escaped, and bytes that are not UTF-8 become U+FFFD.
-std::string JsonQuote(std::string_view s);
+std::string JsonQuote(absl::string_view s);
 
 }  // namespace scim
 

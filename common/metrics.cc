@@ -28,7 +28,7 @@ std::unique_ptr<Histogram> MakeChild<Histogram>(
   return std::make_unique<Histogram>(bounds);
 }
 
-std::string EscapeHelp(std::string_view v) {
+std::string EscapeHelp(absl::string_view v) {
   std::string out;
   for (char c : v) {
     if (c == '\\') {
@@ -66,15 +66,14 @@ struct Block {
 void Gauge::Add(double d) { AtomicAdd(&value_, d); }
 
 Histogram::Histogram(const std::vector<double>* bounds)
-    : bounds_(bounds),
-      counts_(new std::atomic<uint64_t>[bounds->size() + 1]) {
+    : bounds_(bounds), counts_(new std::atomic<uint64_t>[bounds->size() + 1]) {
   for (size_t i = 0; i <= bounds_->size(); ++i) counts_[i] = 0;
 }
 
 void Histogram::Observe(double v) {
   // Bucket `le` holds values <= le: the first bound not below v.
-  size_t i = std::lower_bound(bounds_->begin(), bounds_->end(), v) -
-             bounds_->begin();
+  size_t i =
+      std::lower_bound(bounds_->begin(), bounds_->end(), v) - bounds_->begin();
   counts_[i].fetch_add(1, std::memory_order_relaxed);
   AtomicAdd(&sum_, v);
 }
@@ -88,15 +87,15 @@ std::vector<uint64_t> Histogram::BucketCounts() const {
 }
 
 const std::vector<double>& LatencyBuckets() {
-  static const auto* buckets = new std::vector<double>{
-      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-      0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+  static const auto* buckets =
+      new std::vector<double>{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                              0.1,    0.25,  0.5,    1,     2.5,  5,     10};
   return *buckets;
 }
 
 template <typename T>
-T& Family<T>::WithLabels(std::initializer_list<std::string_view> values) {
-  std::string key = absl::StrJoin(values, std::string_view("\0", 1));
+T& Family<T>::WithLabels(std::initializer_list<absl::string_view> values) {
+  std::string key = absl::StrJoin(values, absl::string_view("\0", 1));
   Shard& shard = shards_[absl::HashOf(key) % kShards];
   absl::MutexLock lock(&shard.mu);
   auto& child = shard.children[key];
@@ -105,14 +104,14 @@ T& Family<T>::WithLabels(std::initializer_list<std::string_view> values) {
 }
 
 template <typename T>
-std::vector<std::pair<std::vector<std::string>, const T*>>
-Family<T>::Children() const {
+std::vector<std::pair<std::vector<std::string>, const T*>> Family<T>::Children()
+    const {
   std::vector<std::pair<std::vector<std::string>, const T*>> out;
   for (const Shard& shard : shards_) {
     absl::MutexLock lock(&shard.mu);
     for (const auto& [key, child] : shard.children) {
       std::vector<std::string> values =
-          absl::StrSplit(key, std::string_view("\0", 1));
+          absl::StrSplit(key, absl::ByString(absl::string_view("\0", 1)));
       out.emplace_back(std::move(values), child.get());
     }
   }
@@ -215,8 +214,8 @@ std::string Registry::Render() const {
       if (e.counters != nullptr) {
         for (const auto& [values, c] : e.counters->Children()) {
           b.lines.push_back(name +
-                            LabelText(e.counters->label_names(), values) +
-                            " " + std::to_string(c->value()));
+                            LabelText(e.counters->label_names(), values) + " " +
+                            std::to_string(c->value()));
         }
       }
       if (e.gauges != nullptr) {
@@ -277,7 +276,7 @@ std::string Registry::Render() const {
   return out;
 }
 
-std::string EscapeLabelValue(std::string_view v) {
+std::string EscapeLabelValue(absl::string_view v) {
   std::string out;
   out.reserve(v.size());
   for (char c : v) {

@@ -8,11 +8,11 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 
 // Prometheus metrics in the text exposition format 0.0.4. Updating a metric
@@ -24,7 +24,9 @@ namespace scim::metrics {
 
 class Counter {
  public:
-  void Increment(uint64_t n = 1) { value_.fetch_add(n, std::memory_order_relaxed); }
+  void Increment(uint64_t n = 1) {
+    value_.fetch_add(n, std::memory_order_relaxed);
+  }
   uint64_t value() const { return value_.load(std::memory_order_relaxed); }
 
  private:
@@ -71,7 +73,7 @@ class Family {
       : label_names_(std::move(label_names)), bounds_(std::move(bounds)) {}
 
   // One value per label name, in their order.
-  T& WithLabels(std::initializer_list<std::string_view> values);
+  T& WithLabels(std::initializer_list<absl::string_view> values);
 
   const std::vector<std::string>& label_names() const { return label_names_; }
   // (label values, child) of every child, in label order.
@@ -131,10 +133,10 @@ class Registry {
                               std::vector<std::string> label_names);
   Family<Gauge>& AddGauge(const std::string& name, const std::string& help,
                           std::vector<std::string> label_names);
-  Family<Histogram>& AddHistogram(const std::string& name,
-                                  const std::string& help,
-                                  std::vector<std::string> label_names,
-                                  std::vector<double> bounds = LatencyBuckets());
+  Family<Histogram>& AddHistogram(
+      const std::string& name, const std::string& help,
+      std::vector<std::string> label_names,
+      std::vector<double> bounds = LatencyBuckets());
   [[nodiscard]] Collector AddCollector(CollectFunction collect);
 
   // Every metric, as the text exposition format 0.0.4.
@@ -163,7 +165,7 @@ class Registry {
 };
 
 // Label values and help text escaped as the text format wants them.
-std::string EscapeLabelValue(std::string_view v);
+std::string EscapeLabelValue(absl::string_view v);
 // A sample value: integers without a fraction, +Inf, -Inf, NaN.
 std::string FormatValue(double v);
 

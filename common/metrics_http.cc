@@ -13,8 +13,7 @@ absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Start(
   std::unique_ptr<MetricsHttpServer> server(new MetricsHttpServer());
   try {
     server->listener_ =
-        std::make_unique<web::http::experimental::listener::http_listener>(
-            url);
+        std::make_unique<web::http::experimental::listener::http_listener>(url);
     server->listener_->support([registry](web::http::http_request request) {
       web::http::http_response response;
       if (request.relative_uri().path() != "/metrics") {
@@ -64,7 +63,8 @@ std::unique_ptr<MetricsHttpServer> ServeMetrics(const std::string& program,
   } catch (const std::exception&) {
     // Already in use (sized by someone else): keep it.
   }
-  auto server = MetricsHttpServer::Start(host, port, &metrics::Registry::Default());
+  auto server =
+      MetricsHttpServer::Start(host, port, &metrics::Registry::Default());
   if (!server.ok()) {
     JsonLogLine(program, "metrics disabled")
         .Str("error", server.status().message())

@@ -28,13 +28,15 @@ metrics::Collector ExportRocksDbMetrics(
     const std::string& db_name, rocksdb::DB* db,
     std::vector<rocksdb::ColumnFamilyHandle*> families,
     metrics::Registry* registry) {
-  return registry->AddCollector([db_name, db, families](
-                                    std::vector<metrics::Sample>* out) {
+  return registry->AddCollector([db_name, db,
+                                 families](std::vector<metrics::Sample>* out) {
     for (rocksdb::ColumnFamilyHandle* cf : families) {
       for (const FamilyProperty& p : kFamilyProperties) {
         uint64_t v = 0;
         if (!db->GetIntProperty(cf, p.property, &v)) continue;
-        out->push_back({p.metric, p.help, "gauge",
+        out->push_back({p.metric,
+                        p.help,
+                        "gauge",
                         {{"db", db_name}, {"cf", cf->GetName()}},
                         static_cast<double>(v)});
       }
@@ -42,19 +44,25 @@ metrics::Collector ExportRocksDbMetrics(
     uint64_t v = 0;
     if (db->GetIntProperty("rocksdb.num-running-compactions", &v)) {
       out->push_back({"scim_rocksdb_running_compactions",
-                      "Compactions running now.", "gauge",
-                      {{"db", db_name}}, static_cast<double>(v)});
+                      "Compactions running now.",
+                      "gauge",
+                      {{"db", db_name}},
+                      static_cast<double>(v)});
     }
     if (db->GetIntProperty("rocksdb.num-running-flushes", &v)) {
       out->push_back({"scim_rocksdb_running_flushes",
-                      "Memtable flushes running now.", "gauge",
-                      {{"db", db_name}}, static_cast<double>(v)});
+                      "Memtable flushes running now.",
+                      "gauge",
+                      {{"db", db_name}},
+                      static_cast<double>(v)});
     }
     if (db->GetIntProperty("rocksdb.background-errors", &v)) {
       out->push_back({"scim_rocksdb_background_errors_total",
                       "Background (flush or compaction) errors since start; "
                       "one stops writes.",
-                      "counter", {{"db", db_name}}, static_cast<double>(v)});
+                      "counter",
+                      {{"db", db_name}},
+                      static_cast<double>(v)});
     }
   });
 }

@@ -6,13 +6,13 @@
 namespace scim::edge {
 namespace {
 
-std::vector<std::string> Split(std::string_view path) {
+std::vector<std::string> Split(absl::string_view path) {
   return absl::StrSplit(path, '/', absl::SkipEmpty());
 }
 
 // The resource's canonical spelling, or empty for no known resource.
-std::string_view Resource(std::string_view segment) {
-  for (std::string_view name :
+absl::string_view Resource(absl::string_view segment) {
+  for (absl::string_view name :
        {"Users", "Groups", "Bulk", "ServiceProviderConfig",
         "serviceConfiguration", "ResourceTypes", "Schemas", ".search"}) {
     if (absl::EqualsIgnoreCase(segment, name)) return name;
@@ -28,7 +28,7 @@ RouteTemplates::RouteTemplates(const std::vector<std::string>& base_paths) {
   }
 }
 
-std::string RouteTemplates::Of(std::string_view path) const {
+std::string RouteTemplates::Of(absl::string_view path) const {
   std::vector<std::string> segs = Split(path);
   if (segs.size() == 1) {
     for (const char* own : {"healthz", "readyz", "metrics"}) {
@@ -55,12 +55,12 @@ std::string RouteTemplates::Of(std::string_view path) const {
   size_t at = base->first.size();
   const std::string& prefix = base->second == "/" ? "" : base->second;
   if (segs.size() == at) return prefix.empty() ? "/" : prefix;
-  std::string_view resource = Resource(segs[at]);
+  absl::string_view resource = Resource(segs[at]);
   if (resource.empty() || segs.size() > at + 2) return prefix + "/other";
   std::string route = prefix + "/" + std::string(resource);
   if (segs.size() == at + 2) {
-    route += absl::EqualsIgnoreCase(segs[at + 1], ".search") ? "/.search"
-                                                             : "/{id}";
+    route +=
+        absl::EqualsIgnoreCase(segs[at + 1], ".search") ? "/.search" : "/{id}";
   }
   return route;
 }

@@ -2,9 +2,10 @@
 #define SCIM_EDGE_ROUTE_TEMPLATE_H_
 
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
+
+#include "absl/strings/string_view.h"
 
 namespace scim::edge {
 
@@ -17,7 +18,7 @@ class RouteTemplates {
  public:
   explicit RouteTemplates(const std::vector<std::string>& base_paths);
   // `path`: the request's path, still percent-encoded.
-  std::string Of(std::string_view path) const;
+  std::string Of(absl::string_view path) const;
 
  private:
   // Each base path's segments and the base path itself.

@@ -92,15 +92,15 @@ class ObservabilityTest : public ::testing::Test {
          {"X-Request-Id", "obs-create"}});
     ASSERT_EQ(created.status, 201) << created.raw;
     user_id_ = created.body.at("id").as_string();
-    HttpResult got = stack_->Http(
-        "GET", "/scim/v2/Users/" + user_id_, "",
-        {{"Authorization", std::string("Bearer ") + Stack::kToken},
-         {"X-Request-Id", "obs-get"}});
+    HttpResult got =
+        stack_->Http("GET", "/scim/v2/Users/" + user_id_, "",
+                     {{"Authorization", std::string("Bearer ") + Stack::kToken},
+                      {"X-Request-Id", "obs-get"}});
     ASSERT_EQ(got.status, 200) << got.raw;
-    HttpResult missing = stack_->Http(
-        "GET", "/scim/v2/Users/no-such-user-4711", "",
-        {{"Authorization", std::string("Bearer ") + Stack::kToken},
-         {"X-Request-Id", "obs-missing"}});
+    HttpResult missing =
+        stack_->Http("GET", "/scim/v2/Users/no-such-user-4711", "",
+                     {{"Authorization", std::string("Bearer ") + Stack::kToken},
+                      {"X-Request-Id", "obs-missing"}});
     ASSERT_EQ(missing.status, 404) << missing.raw;
     HttpResult refused =
         stack_->Http("GET", "/scim/v2/Users", "",
@@ -127,18 +127,22 @@ TEST_F(ObservabilityTest, EdgeCountsAndTimesRequestsByRouteTemplateAndStatus) {
   ASSERT_EQ(before.status, 200);
   EXPECT_EQ(before.content_type, "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_GE(before.Value(get404), 1);
-  EXPECT_GE(before.Value(
-                R"(scim_http_requests_total{method="GET",route="/scim/v2/Users/{id}",status="200"})"),
-            1);
-  EXPECT_GE(before.Value(
-                R"(scim_http_requests_total{method="POST",route="/scim/v2/Users",status="201"})"),
-            1);
-  EXPECT_GE(before.Value(
-                R"(scim_http_requests_total{method="GET",route="/scim/v2/Users",status="401"})"),
-            1);
-  EXPECT_GE(before.Value(
-                R"(scim_http_request_duration_seconds_bucket{method="GET",route="/scim/v2/Users/{id}",status="404",le="+Inf"})"),
-            1);
+  EXPECT_GE(
+      before.Value(
+          R"(scim_http_requests_total{method="GET",route="/scim/v2/Users/{id}",status="200"})"),
+      1);
+  EXPECT_GE(
+      before.Value(
+          R"(scim_http_requests_total{method="POST",route="/scim/v2/Users",status="201"})"),
+      1);
+  EXPECT_GE(
+      before.Value(
+          R"(scim_http_requests_total{method="GET",route="/scim/v2/Users",status="401"})"),
+      1);
+  EXPECT_GE(
+      before.Value(
+          R"(scim_http_request_duration_seconds_bucket{method="GET",route="/scim/v2/Users/{id}",status="404",le="+Inf"})"),
+      1);
   EXPECT_THAT(before.text,
               HasSubstr("# TYPE scim_http_request_duration_seconds histogram"));
   // Route templates only: no id, no unknown path, no tenant in any label.
@@ -152,18 +156,20 @@ TEST_F(ObservabilityTest, EdgeCountsAndTimesRequestsByRouteTemplateAndStatus) {
   EXPECT_GE(before.Value("scim_audit_queue_depth"), 0);
   EXPECT_EQ(before.Value("scim_audit_queue_dropped_total"), 0);
   // The edge's own gRPC calls, by method and code.
-  EXPECT_GE(before.Value(
-                R"(grpc_client_handled_total{grpc_service="scim.identity.v1.IdentityService",grpc_method="GetUser",grpc_code="NOT_FOUND"})"),
-            1);
+  EXPECT_GE(
+      before.Value(
+          R"(grpc_client_handled_total{grpc_service="scim.identity.v1.IdentityService",grpc_method="GetUser",grpc_code="NOT_FOUND"})"),
+      1);
 
   HttpResult again = stack_->Http("GET", "/scim/v2/Users/another-missing-id");
   ASSERT_EQ(again.status, 404);
   Scrape after = ScrapeMetrics(stack_->http_port());
   EXPECT_EQ(after.Value(get404), before.Value(get404) + 1);
   // The scrape before this one is counted too.
-  EXPECT_GE(after.Value(
-                R"(scim_http_requests_total{method="GET",route="/metrics",status="200"})"),
-            1);
+  EXPECT_GE(
+      after.Value(
+          R"(scim_http_requests_total{method="GET",route="/metrics",status="200"})"),
+      1);
 }
 
 TEST_F(ObservabilityTest, ServicesExposeRpcAndRocksDbMetricsOnTheirPorts) {
@@ -184,12 +190,14 @@ TEST_F(ObservabilityTest, ServicesExposeRpcAndRocksDbMetricsOnTheirPorts) {
   for (const Expected& e : services) {
     SCOPED_TRACE(e.service);
     int port = stack_->metrics_port(e.service);
-    Scrape s = ScrapeUntil([&] { return ScrapeMetrics(port); },
-                           [&](const Scrape& s) { return s.Value(e.rpc) >= 1; });
+    Scrape s =
+        ScrapeUntil([&] { return ScrapeMetrics(port); },
+                    [&](const Scrape& s) { return s.Value(e.rpc) >= 1; });
     ASSERT_EQ(s.status, 200);
     EXPECT_EQ(s.content_type, "text/plain; version=0.0.4; charset=utf-8");
     EXPECT_GE(s.Value(e.rpc), 1) << s.text;
-    EXPECT_THAT(s.text, HasSubstr("# TYPE grpc_server_handling_seconds histogram"));
+    EXPECT_THAT(s.text,
+                HasSubstr("# TYPE grpc_server_handling_seconds histogram"));
     std::string histogram_count = e.rpc;
     histogram_count.replace(0, std::string("grpc_server_handled_total").size(),
                             "grpc_server_handling_seconds_count");
@@ -199,9 +207,9 @@ TEST_F(ObservabilityTest, ServicesExposeRpcAndRocksDbMetricsOnTheirPorts) {
     EXPECT_GE(s.Value("scim_rocksdb_live_data_bytes" + cf), 0);
     EXPECT_GE(s.Value("scim_rocksdb_estimated_keys" + cf), 0);
     EXPECT_GE(s.Value("scim_rocksdb_compaction_pending" + cf), 0);
-    EXPECT_GE(s.Value(R"(scim_rocksdb_running_compactions{db=")" + e.db +
-                      R"("})"),
-              0);
+    EXPECT_GE(
+        s.Value(R"(scim_rocksdb_running_compactions{db=")" + e.db + R"("})"),
+        0);
     EXPECT_THAT(s.text, Not(HasSubstr(Stack::kToken)));
   }
   // Identity-service keeps users in families of their own: at least one
@@ -277,9 +285,9 @@ TEST_F(ObservabilityTest, StartupConfigurationShowsSettingsButNotTheToken) {
   EXPECT_THAT(log, HasSubstr("identity-service configuration:"));
   EXPECT_THAT(log, HasSubstr("bootstrap_tenant = demo"));
   EXPECT_THAT(log, HasSubstr("data_dir = " + stack_->data_dir()));
-  EXPECT_THAT(log,
-              HasSubstr("metrics_port = " +
-                        std::to_string(stack_->metrics_port("identity-service"))));
+  EXPECT_THAT(
+      log, HasSubstr("metrics_port = " +
+                     std::to_string(stack_->metrics_port("identity-service"))));
   EXPECT_THAT(log, HasSubstr("bootstrap_token = (set)"));
   EXPECT_THAT(log, Not(HasSubstr(Stack::kToken)));
 }

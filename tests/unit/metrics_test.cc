@@ -16,8 +16,8 @@ using ::testing::Not;
 
 TEST(Metrics, CounterRendersHelpTypeAndLabels) {
   Registry r;
-  auto& requests = r.AddCounter("requests_total", "Requests served.",
-                                {"route", "status"});
+  auto& requests =
+      r.AddCounter("requests_total", "Requests served.", {"route", "status"});
   requests.WithLabels({"/Users/{id}", "200"}).Increment();
   requests.WithLabels({"/Users/{id}", "200"}).Increment(2);
   requests.WithLabels({"/Users", "404"}).Increment();
@@ -45,8 +45,10 @@ TEST(Metrics, HistogramBucketsAreCumulativeWithInfSumAndCount) {
   child.Observe(7);
   std::string text = r.Render();
   EXPECT_THAT(text, HasSubstr("# TYPE latency_seconds histogram\n"));
-  EXPECT_THAT(text, HasSubstr("latency_seconds_bucket{m=\"GET\",le=\"0.1\"} 2\n"));
-  EXPECT_THAT(text, HasSubstr("latency_seconds_bucket{m=\"GET\",le=\"1\"} 3\n"));
+  EXPECT_THAT(text,
+              HasSubstr("latency_seconds_bucket{m=\"GET\",le=\"0.1\"} 2\n"));
+  EXPECT_THAT(text,
+              HasSubstr("latency_seconds_bucket{m=\"GET\",le=\"1\"} 3\n"));
   EXPECT_THAT(text,
               HasSubstr("latency_seconds_bucket{m=\"GET\",le=\"+Inf\"} 4\n"));
   EXPECT_THAT(text, HasSubstr("latency_seconds_sum{m=\"GET\"} 7.65\n"));

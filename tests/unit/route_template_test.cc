@@ -14,8 +14,9 @@ TEST(RouteTemplate, IdsBecomePlaceholders) {
             "/api/v2/scim/Groups/{id}");
   EXPECT_EQ(routes.Of("/v2/Users/.search"), "/v2/Users/.search");
   EXPECT_EQ(routes.Of("/scim/v2/Bulk"), "/scim/v2/Bulk");
-  EXPECT_EQ(routes.Of("/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User"),
-            "/scim/v2/Schemas/{id}");
+  EXPECT_EQ(
+      routes.Of("/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User"),
+      "/scim/v2/Schemas/{id}");
   EXPECT_EQ(routes.Of("/scim/v1/Users/abc"), "/scim/v1/Users/{id}");
   EXPECT_EQ(routes.Of("/scim/v2"), "/scim/v2");
 }
