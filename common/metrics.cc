@@ -299,8 +299,14 @@ std::string FormatValue(double v) {
   if (v == std::floor(v) && std::fabs(v) < 9e15) {
     return std::to_string(static_cast<int64_t>(v));
   }
-  char buf[32];
-  auto result = std::to_chars(buf, buf + sizeof(buf), v);
+  char buf[64];
+  // Plain decimals where they stay short (bucket bounds such as 0.0005
+  // read as Prometheus' own clients print them), exponents beyond.
+  double magnitude = std::fabs(v);
+  auto result = magnitude >= 1e-4 && magnitude < 1e15
+                    ? std::to_chars(buf, buf + sizeof(buf), v,
+                                    std::chars_format::fixed)
+                    : std::to_chars(buf, buf + sizeof(buf), v);
   return std::string(buf, result.ptr);
 }
 

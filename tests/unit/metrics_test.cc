@@ -109,6 +109,8 @@ TEST(Metrics, ConcurrentUpdatesAreAllCounted) {
 TEST(Metrics, FormatValue) {
   EXPECT_EQ(FormatValue(3), "3");
   EXPECT_EQ(FormatValue(0.25), "0.25");
+  EXPECT_EQ(FormatValue(0.0005), "0.0005");
+  EXPECT_EQ(FormatValue(6.7911e-05), "6.7911e-05");
   EXPECT_EQ(FormatValue(1.0 / 0.0), "+Inf");
   EXPECT_EQ(FormatValue(1e300), "1e+300");
 }
