@@ -48,8 +48,8 @@ int main(int argc, char** argv) {
     std::cerr << "audit-service: " << server.status().message() << std::endl;
     return 1;
   }
-  auto rocks_metrics = scim::ExportRocksDbMetrics("audit", (*store)->db(),
-                                                  (*store)->families());
+  auto rocks_metrics =
+      scim::ExportRocksDbMetrics("audit", (*store)->db(), (*store)->families());
   auto metrics = scim::ServeMetrics("audit-service", host, metrics_port);
   std::cerr << "audit-service listening on port " << (*server)->port()
             << std::endl;

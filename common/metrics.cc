@@ -303,10 +303,10 @@ std::string FormatValue(double v) {
   // Plain decimals where they stay short (bucket bounds such as 0.0005
   // read as Prometheus' own clients print them), exponents beyond.
   double magnitude = std::fabs(v);
-  auto result = magnitude >= 1e-4 && magnitude < 1e15
-                    ? std::to_chars(buf, buf + sizeof(buf), v,
-                                    std::chars_format::fixed)
-                    : std::to_chars(buf, buf + sizeof(buf), v);
+  auto result =
+      magnitude >= 1e-4 && magnitude < 1e15
+          ? std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed)
+          : std::to_chars(buf, buf + sizeof(buf), v);
   return std::string(buf, result.ptr);
 }
 

@@ -96,8 +96,8 @@ int main(int argc, char** argv) {
   add_bases(scim11_bases, &options.scim11_base_paths);
   options.max_body_bytes = static_cast<size_t>(max_body);
   options.docs_dir = docs_dir;
-  options.access_log = access_log != "false" && access_log != "0" &&
-                       access_log != "off";
+  options.access_log =
+      access_log != "false" && access_log != "0" && access_log != "off";
   options.tenant_rate.rate = std::max(rate_rps, 0.0);
   options.tenant_rate.burst = rate_burst;
   options.failed_auth.max_failures = std::max(auth_failures, 0);

@@ -238,11 +238,10 @@ void ScimServer::Handle(http_request request) {
   if (response.status_code() >= 400 && audit.scim) {
     RecordRefused(request, response, caller, audit);
   }
-  observer_.Record({caller.request_id, audit.tenant_id, request.method(),
-                    routes_.Of(request.request_uri().path()),
-                    response.status_code(),
-                    std::chrono::steady_clock::now() - start,
-                    caller.client_address});
+  observer_.Record(
+      {caller.request_id, audit.tenant_id, request.method(),
+       routes_.Of(request.request_uri().path()), response.status_code(),
+       std::chrono::steady_clock::now() - start, caller.client_address});
   request.reply(response).then([](pplx::task<void> t) {
     try {
       t.get();
