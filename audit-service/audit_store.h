@@ -100,6 +100,11 @@ class AuditStore {
     int64_t events = 0, event_ids = 0, feed = 0;
   };
   RawCounts CountRaw() const;
+  // The database and every family, for metrics.
+  rocksdb::DB* db() const { return db_; }
+  const std::vector<rocksdb::ColumnFamilyHandle*>& families() const {
+    return handles_;
+  }
 
  private:
   explicit AuditStore(AuditStoreOptions options)

@@ -8,6 +8,8 @@
 #include "audit-service/audit_store.h"
 #include "common/config.h"
 #include "common/grpc_server.h"
+#include "common/metrics_http.h"
+#include "common/rocks_metrics.h"
 #include "common/shutdown.h"
 
 int main(int argc, char** argv) {
@@ -19,6 +21,9 @@ int main(int argc, char** argv) {
   scim::audit::AuditStoreOptions options;
   options.retention_days =
       config.GetInt("retention_days", "SCIM_AUDIT_RETENTION_DAYS", 0);
+  // Prometheus /metrics over plain HTTP; 0 turns it off.
+  int metrics_port =
+      config.GetInt("metrics_port", "SCIM_AUDIT_METRICS_PORT", 9093);
   config.Print("audit-service");
 
   std::string path = data_dir + "/audit";
@@ -43,6 +48,9 @@ int main(int argc, char** argv) {
     std::cerr << "audit-service: " << server.status().message() << std::endl;
     return 1;
   }
+  auto rocks_metrics =
+      scim::ExportRocksDbMetrics("audit", (*store)->db(), (*store)->families());
+  auto metrics = scim::ServeMetrics("audit-service", host, metrics_port);
   std::cerr << "audit-service listening on port " << (*server)->port()
             << std::endl;
   int sig = scim::WaitForShutdownSignal();

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "common/grpc_metrics.h"
 #include "common/shutdown.h"
 
 namespace scim {
@@ -26,6 +27,8 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
   for (grpc::Service* s : services) builder.RegisterService(s);
+  // Counts and times every call for /metrics (common/grpc_metrics.h).
+  builder.experimental().SetInterceptorCreators(ServerMetricsInterceptors());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return absl::UnavailableError("cannot listen on " + address +

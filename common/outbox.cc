@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -81,11 +82,28 @@ void Outbox::Notify() {
 }
 
 int64_t Outbox::Pending() const {
+  return PendingUpTo(std::numeric_limits<int64_t>::max());
+}
+
+int64_t Outbox::PendingUpTo(int64_t limit) const {
   std::unique_ptr<rocksdb::Iterator> it(
       db_->db()->NewIterator(rocksdb::ReadOptions(), family()));
   int64_t n = 0;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+  for (it->SeekToFirst(); it->Valid() && n < limit; it->Next()) ++n;
   return n;
+}
+
+metrics::Collector ExportOutboxMetrics(const Outbox* outbox) {
+  return metrics::Registry::Default().AddCollector(
+      [outbox](std::vector<metrics::Sample>* out) {
+        out->push_back(
+            {"scim_outbox_pending_events",
+             "Audit events stored but not yet acknowledged by audit-service "
+             "(counted up to 100000).",
+             "gauge",
+             {{"source", outbox->source_}},
+             static_cast<double>(outbox->PendingUpTo(100000))});
+      });
 }
 
 void Outbox::WaitForWork(std::chrono::milliseconds timeout) {

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "common/metrics.h"
 #include "common/rocks_db.h"
 #include "scim/audit/v1/audit.grpc.pb.h"
 
@@ -59,10 +60,13 @@ class Outbox {
   // Entries not yet acknowledged by audit-service (a scan: for tests and
   // diagnostics).
   int64_t Pending() const;
+  // Pending(), but stops counting at `limit`.
+  int64_t PendingUpTo(int64_t limit) const;
   // Blocks until Notify or the timeout; used by the forwarder.
   void WaitForWork(std::chrono::milliseconds timeout);
 
  private:
+  friend metrics::Collector ExportOutboxMetrics(const Outbox* outbox);
   RocksDb* db_;
   size_t family_;
   std::string source_;
@@ -72,6 +76,11 @@ class Outbox {
   std::condition_variable cv_;
   bool pending_ = false;
 };
+
+// scim_outbox_pending_events{source}: events not yet acknowledged by
+// audit-service (counted up to 100000 at each scrape), so a growing backlog
+// (audit-service away) shows before the disk fills.
+[[nodiscard]] metrics::Collector ExportOutboxMetrics(const Outbox* outbox);
 
 // Ships outbox entries to audit-service in order, deleting them only once
 // audit-service acknowledged them, and retries with backoff while it is

@@ -30,6 +30,10 @@ class RocksDb {
   rocksdb::ColumnFamilyHandle* family(size_t index) const {
     return handles_[index + 1];
   }
+  // Every family, the default one first (for metrics).
+  const std::vector<rocksdb::ColumnFamilyHandle*>& all_families() const {
+    return handles_;
+  }
 
   // Applies the batch atomically, through the write-ahead log.
   absl::Status Write(rocksdb::WriteBatch* batch);

@@ -10,6 +10,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/crypto.h"
+#include "common/json_log.h"
+#include "common/metrics_http.h"
 #include "common/status_map.h"
 #include "edge/discovery.h"
 #include "edge/request_body.h"
@@ -127,7 +129,12 @@ ScimServer::ScimServer(EdgeOptions options, const Backends* backends,
       bulk_(&users_, &groups_),
       docs_(DocsOptions{options_.docs_dir, Scim2BasePaths(options_)}),
       tenant_rate_(options_.tenant_rate),
-      failed_auth_(options_.failed_auth) {
+      failed_auth_(options_.failed_auth),
+      routes_(options_.base_paths),
+      observer_(options_.access_log) {
+  if (audit_queue_ != nullptr) {
+    audit_metrics_ = ExportAuditQueueMetrics(audit_queue_);
+  }
   for (const auto& base : options_.base_paths) {
     base_segments_.push_back(Segments(base));
   }
@@ -198,6 +205,7 @@ void ScimServer::Stop() {
 }
 
 void ScimServer::Handle(http_request request) {
+  auto start = std::chrono::steady_clock::now();
   CallerInfo caller;
   auto rid = request.headers().find("X-Request-Id");
   // The id travels as gRPC metadata, whose values must be printable ASCII
@@ -219,8 +227,10 @@ void ScimServer::Handle(http_request request) {
         "invalidSyntax"));
   } catch (const std::exception& e) {
     // A handler must never take the process down; the client gets a SCIM 500.
-    std::cerr << "scim-edge: request " << caller.request_id
-              << " failed: " << e.what() << std::endl;
+    JsonLogLine("scim-edge", "request failed")
+        .Str("request_id", caller.request_id)
+        .Str("error", e.what())
+        .Write();
     response = ErrorResponse(absl::InternalError(e.what()));
   }
   response.headers().add("X-Request-Id", caller.request_id);
@@ -228,6 +238,10 @@ void ScimServer::Handle(http_request request) {
   if (response.status_code() >= 400 && audit.scim) {
     RecordRefused(request, response, caller, audit);
   }
+  observer_.Record(
+      {caller.request_id, audit.tenant_id, request.method(),
+       routes_.Of(request.request_uri().path()), response.status_code(),
+       std::chrono::steady_clock::now() - start, caller.client_address});
   request.reply(response).then([](pplx::task<void> t) {
     try {
       t.get();
@@ -271,6 +285,11 @@ http_response ScimServer::Dispatch(http_request& request, CallerInfo& caller,
   std::vector<std::string> path = Segments(request.request_uri().path());
   if (path.size() == 1 && path[0] == "healthz") {
     return PlainJson(status_codes::OK, "ok", "");
+  }
+  if (path.size() == 1 && path[0] == "metrics") {
+    http_response r(status_codes::OK);
+    r.set_body(metrics::Registry::Default().Render(), kMetricsContentType);
+    return r;
   }
   if (path.size() == 1 && path[0] == "readyz") {
     absl::Status ready = backends_->CheckReady();

@@ -15,6 +15,8 @@
 #include "edge/docs_handler.h"
 #include "edge/groups_handler.h"
 #include "edge/rate_limiter.h"
+#include "edge/request_log.h"
+#include "edge/route_template.h"
 #include "edge/users_handler.h"
 
 namespace scim::edge {
@@ -34,6 +36,8 @@ struct EdgeOptions {
   // Failed authentications per client address (SCIM_AUTH_FAILURE_LIMIT,
   // SCIM_AUTH_FAILURE_WINDOW_S).
   FailedAuthLimiter::Options failed_auth;
+  // One JSON line per request on stderr (SCIM_ACCESS_LOG).
+  bool access_log = true;
 };
 
 // The SCIM HTTP front: routes requests, authenticates them, and hands them
@@ -75,6 +79,9 @@ class ScimServer {
   DocsHandler docs_;
   TenantRateLimiter tenant_rate_;
   FailedAuthLimiter failed_auth_;
+  RouteTemplates routes_;
+  RequestObserver observer_;
+  metrics::Collector audit_metrics_;
   std::unique_ptr<web::http::experimental::listener::http_listener> listener_;
 };
 

@@ -4,7 +4,9 @@
 
 #include "common/config.h"
 #include "common/grpc_server.h"
+#include "common/metrics_http.h"
 #include "common/rocks_db.h"
+#include "common/rocks_metrics.h"
 #include "common/shutdown.h"
 #include "identity-service/consistency.h"
 #include "identity-service/grpc_services.h"
@@ -29,6 +31,9 @@ int main(int argc, char** argv) {
   // repair | report | off: a huge directory may want to skip the scan.
   std::string startup_check =
       config.Get("startup_check", "SCIM_STARTUP_CHECK", "repair");
+  // Prometheus /metrics over plain HTTP; 0 turns it off.
+  int metrics_port =
+      config.GetInt("metrics_port", "SCIM_IDENTITY_METRICS_PORT", 9091);
   config.Print("identity-service");
 
   std::string path = data_dir + "/identity";
@@ -81,6 +86,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   scim::identity::OutboxForwarder forwarder(&outbox, audit);
+  auto rocks_metrics = scim::ExportRocksDbMetrics("identity", db->get()->db(),
+                                                  db->get()->all_families());
+  auto outbox_metrics = scim::ExportOutboxMetrics(&outbox);
+  auto metrics = scim::ServeMetrics("identity-service", host, metrics_port);
   int code = scim::ServeUntilSignal("identity-service", **server,
                                     std::chrono::seconds(10));
   forwarder.Stop();

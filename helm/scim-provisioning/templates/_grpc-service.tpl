@@ -2,7 +2,8 @@
 One gRPC service of the platform: a headless Service for gRPC, a StatefulSet whose RocksDB lives on
 the volume of its volumeClaimTemplate, a PodDisruptionBudget and a NetworkPolicy.
 Called with (dict "root" $ "component" "role-service" "values" .Values.roleService
-  "portEnv" "SCIM_ROLE_PORT" "env" (list ...EnvVar) "clients" (list "identity-service")),
+  "portEnv" "SCIM_ROLE_PORT" "metricsPortEnv" "SCIM_ROLE_METRICS_PORT" "env" (list ...EnvVar)
+  "clients" (list "identity-service")),
 where "clients" names the other components of the release that call this one besides the edge.
 */}}
 {{- define "scim.grpcService" -}}
@@ -54,9 +55,9 @@ spec:
         {{- with $v.podLabels }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
-      {{- with $v.podAnnotations }}
+      {{- with include "scim.podAnnotations" (dict "root" $root "values" $v "port" $v.metricsPort) | trim }}
       annotations:
-        {{- toYaml . | nindent 8 }}
+        {{- . | nindent 8 }}
       {{- end }}
     spec:
       {{- include "scim.podCommon" $root | nindent 6 }}
@@ -76,11 +77,18 @@ spec:
             - name: grpc
               containerPort: {{ $v.port }}
               protocol: TCP
+            {{- if gt (int $v.metricsPort) 0 }}
+            - name: metrics
+              containerPort: {{ $v.metricsPort }}
+              protocol: TCP
+            {{- end }}
           env:
             - name: SCIM_LISTEN_HOST
               value: "0.0.0.0"
             - name: {{ .portEnv }}
               value: {{ $v.port | quote }}
+            - name: {{ .metricsPortEnv }}
+              value: {{ $v.metricsPort | int64 | quote }}
             - name: SCIM_DATA_DIR
               value: /var/lib/scim
             {{- with .env }}
@@ -193,5 +201,20 @@ spec:
         {{- with $np.extraFrom }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
+    {{- if gt (int $v.metricsPort) 0 }}
+    # Prometheus scrapes the metrics port (no tenant data there).
+    - ports:
+        - port: metrics
+          protocol: TCP
+      from:
+        {{- range $np.metricsNamespaces }}
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: {{ . | quote }}
+        {{- else }}
+        # Every pod of the cluster.
+        - namespaceSelector: {}
+        {{- end }}
+    {{- end }}
 {{- end }}
 {{- end }}

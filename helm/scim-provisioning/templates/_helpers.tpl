@@ -125,3 +125,23 @@ topologySpreadConstraints:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
+
+{{/*
+A pod's annotations: Prometheus' scrape annotations for the metrics `port` (when
+metrics.podAnnotations is on and the port is not 0), then the component's podAnnotations, which
+win. Called with (dict "root" $ "values" .Values.edge "port" 8080).
+*/}}
+{{- define "scim.podAnnotations" -}}
+{{- $a := dict }}
+{{- if and .root.Values.metrics.podAnnotations (gt (int .port) 0) }}
+{{- $_ := set $a "prometheus.io/scrape" "true" }}
+{{- $_ := set $a "prometheus.io/port" (.port | toString) }}
+{{- $_ := set $a "prometheus.io/path" "/metrics" }}
+{{- end }}
+{{- range $k, $val := .values.podAnnotations }}
+{{- $_ := set $a $k $val }}
+{{- end }}
+{{- with $a }}
+{{- toYaml . }}
+{{- end }}
+{{- end }}
