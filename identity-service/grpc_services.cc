@@ -1,6 +1,8 @@
 #include "identity-service/grpc_services.h"
 
 #include <algorithm>
+#include <optional>
+#include <set>
 
 #include "common/status_map.h"
 #include "identity-service/user_rules.h"
@@ -53,33 +55,9 @@ absl::Status CheckMayChange(const grpc::ServerContext& context,
       "it there (or through the SCIM API), not over gRPC");
 }
 
-// A manager chain that returns to the user (A manages B manages A) would
-// make approval chains endless; it is refused naming the loop.
-absl::Status CheckManagerCycle(UserStore* users, const std::string& tenant,
-                               const User& user) {
-  constexpr int kMaxChain = 256;
-  std::vector<std::string> chain = {user.id()};
-  std::string next = user.enterprise().manager().value();
-  for (int i = 0; i < kMaxChain && !next.empty(); ++i) {
-    chain.push_back(next);
-    if (next == user.id()) {
-      std::string path;
-      for (size_t k = 0; k < chain.size(); ++k) {
-        path += (k == 0 ? "" : " -> ") + chain[k];
-      }
-      return WithScimType(
-          absl::InvalidArgumentError(
-              "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:"
-              "manager would form a cycle: " +
-              path + "; a user cannot be its own (indirect) manager"),
-          "invalidValue");
-    }
-    auto manager = users->Get(tenant, next);
-    if (!manager.ok()) return absl::OkStatus();  // pending or unknown
-    next = manager->enterprise().manager().value();
-  }
-  return absl::OkStatus();
-}
+// The approval chain is read on every trip request: a bound keeps one
+// answer small whatever the directory holds.
+constexpr int kMaxApprovalChain = 32;
 
 }  // namespace
 
@@ -156,10 +134,6 @@ grpc::Status IdentityServiceImpl::ReplaceUser(
   if (!tenant.ok()) return ReplyStatus(context, tenant.status());
   User user = request->user();
   if (auto s = ApplyTenantRules(*tenant, &user); !s.ok()) {
-    return ReplyStatus(context, s);
-  }
-  if (auto s = CheckManagerCycle(users_, request->tenant_id(), user);
-      !s.ok()) {
     return ReplyStatus(context, s);
   }
   std::optional<int64_t> version;
@@ -412,36 +386,42 @@ grpc::Status IdentityServiceImpl::GetApprover(
   if (!tenant.ok()) return ReplyStatus(context, tenant.status());
   auto user = users_->Get(request->tenant_id(), request->user_id());
   if (!user.ok()) return ReplyStatus(context, user.status());
-  const std::string& manager = user->enterprise().manager().value();
-  response->set_manager_id(manager);
+  response->set_manager_id(user->enterprise().manager().value());
   auto policy = tenant->policies().find("approver_from_manager");
   if (policy == tenant->policies().end() || policy->second != "true") {
     response->set_state(pb::GetApproverResponse::NONE);
     response->set_detail("the tenant's approver_from_manager policy is off");
     return grpc::Status::OK;
   }
-  if (manager.empty()) {
-    response->set_state(pb::GetApproverResponse::NONE);
-    response->set_detail("the user has no manager");
-    return grpc::Status::OK;
+  auto first = users_->ApproverOf(request->tenant_id(), *user);
+  if (!first.ok()) return ReplyStatus(context, first.status());
+  response->set_state(first->state);
+  response->set_detail(first->detail);
+  if (first->state == pb::GetApproverResponse::ACTIVE) {
+    *response->mutable_approver() = *first->approver;
   }
-  auto approver = users_->Get(request->tenant_id(), manager);
-  if (absl::IsNotFound(approver.status())) {
-    response->set_state(pb::GetApproverResponse::PENDING);
-    response->set_detail("manager " + manager +
-                         " is not provisioned yet; it becomes the approver "
-                         "when that user is created");
-    return grpc::Status::OK;
+  // Up the manager line while each step has an active approver.
+  std::set<std::string> seen = {user->id()};
+  std::optional<UserStore::Approver> step = *std::move(first);
+  for (int i = 0; i < kMaxApprovalChain && step.has_value(); ++i) {
+    if (step->state == pb::GetApproverResponse::NONE) break;
+    pb::ApprovalStep* out = response->add_chain();
+    out->set_state(step->state);
+    out->set_manager_value(step->manager_value);
+    out->set_approver_id(step->approver_id);
+    if (step->approver.has_value()) {
+      out->set_approver_user_name(step->approver->user_name());
+    }
+    out->set_detail(step->detail);
+    if (step->state != pb::GetApproverResponse::ACTIVE ||
+        !seen.insert(step->approver->id()).second ||
+        step->approver->enterprise().manager().value().empty()) {
+      break;
+    }
+    auto next = users_->ApproverOf(request->tenant_id(), *step->approver);
+    if (!next.ok()) return ReplyStatus(context, next.status());
+    step = *std::move(next);
   }
-  if (!approver.ok()) return ReplyStatus(context, approver.status());
-  if (approver->has_active() && !approver->active()) {
-    response->set_state(pb::GetApproverResponse::INACTIVE);
-    response->set_detail("manager " + manager +
-                         " is deactivated, so the user has no approver");
-    return grpc::Status::OK;
-  }
-  response->set_state(pb::GetApproverResponse::ACTIVE);
-  *response->mutable_approver() = *std::move(approver);
   return grpc::Status::OK;
 }
 

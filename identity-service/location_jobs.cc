@@ -115,7 +115,8 @@ bool LocationJobs::Step(const pb::Tenant& tenant) {
   p.done += static_cast<int64_t>(ids.size());
   bool more = static_cast<int>(ids.size()) == kBatch;
   p.cursor = more ? last : "\x01";
-  if (!more) p.done = std::max(p.done, p.total);
+  // Users created meanwhile were evaluated too: the count grew.
+  if (!more) p.total = p.done = std::max(p.done, p.total);
   Save(tenant.id(), p);
   return more;
 }

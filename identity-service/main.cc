@@ -65,6 +65,16 @@ int main(int argc, char** argv) {
   scim::identity::Outbox outbox(db->get());
   scim::identity::UserStore users(db->get(), &outbox);
   scim::identity::TenantStore tenants(db->get(), &outbox);
+  users.set_tenant_flags([&tenants](const std::string& tenant_id) {
+    scim::identity::UserStore::TenantFlags flags;
+    auto tenant = tenants.Find(tenant_id);
+    if (!tenant.ok()) return flags;
+    auto policy = tenant->policies().find("approver_from_manager");
+    flags.approver_from_manager =
+        policy != tenant->policies().end() && policy->second == "true";
+    flags.has_locations = tenant->locations_size() > 0;
+    return flags;
+  });
   if (!tenant.empty()) {
     auto lines = tenants.EnsureBootstrap(tenant, token);
     if (!lines.ok()) {

@@ -48,6 +48,13 @@ AuditableValues() {
              return JoinValues(u.groups(),
                                [](const auto& g) { return g.value(); });
            }},
+          // Location names are the tenant's own labels, not personal data.
+          {"locations",
+           [](const User& u) {
+             return JoinValues(u.locations(),
+                               [](const auto& l) { return l; });
+           }},
+          {"homeLocation", [](const User& u) { return u.home_location(); }},
       };
   return *values;
 }

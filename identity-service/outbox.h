@@ -22,7 +22,7 @@ class Outbox : public scim::Outbox {
 
 // Copies into `event` the new values of those of its changed_attributes
 // that may be kept in the audit trail (active, userName, externalId, roles,
-// ...). Personal data (names, emails, phone numbers, addresses, birth
+// locations, ...). Personal data (names, emails, phone numbers, addresses, birth
 // dates, manager, emergency contacts, custom fields) stays out: the trail
 // says that it changed, not what it became.
 void AddAuditableValues(const scim::identity::v1::User& user,

@@ -1,5 +1,7 @@
 // Re-derived attributes of stored users (their locations after a rule
 // change), written only when they changed.
+#include <algorithm>
+
 #include "common/status_map.h"
 #include "common/time_util.h"
 #include "identity-service/identity_db.h"
@@ -26,7 +28,14 @@ absl::StatusOr<bool> UserStore::Recompute(
   event.set_resource_type("User");
   event.set_resource_id(id);
   event.set_user_name(user.user_name());
-  event.add_changed_attributes("locations");
+  bool home_changed = old->home_location() != user.home_location();
+  if (!home_changed || old->locations_size() != user.locations_size() ||
+      !std::equal(old->locations().begin(), old->locations().end(),
+                  user.locations().begin())) {
+    event.add_changed_attributes("locations");
+  }
+  if (home_changed) event.add_changed_attributes("homeLocation");
+  AddAuditableValues(user, &event);
   event.set_detail(user.locations().empty()
                        ? std::string("no location matches this user")
                        : "home location: " + (user.home_location().empty()

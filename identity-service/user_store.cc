@@ -19,9 +19,9 @@ namespace {
 using scim::common::v1::Filter;
 using scim::common::v1::FilterValue;
 
-constexpr char kUserNameIndex[] = "u";
-constexpr char kExternalIdIndex[] = "x";
-constexpr char kEmailIndex[] = "e";
+constexpr const char* kUserNameIndex = user_index::kUserName;
+constexpr const char* kExternalIdIndex = user_index::kExternalId;
+constexpr const char* kEmailIndex = user_index::kEmail;
 
 std::string Lower(const std::string& s) { return absl::AsciiStrToLower(s); }
 
@@ -49,7 +49,9 @@ std::vector<std::string> ChangedAttributes(const User& before,
   };
   for (int i = 0; i < d->field_count(); ++i) {
     const auto* f = d->field(i);
-    if (f->name() == "meta" || f->name() == "id" || f->name() == "tenant_id") {
+    // approver_link is derived and audited by its own events.
+    if (f->name() == "meta" || f->name() == "id" || f->name() == "tenant_id" ||
+        f->name() == "approver_link") {
       continue;
     }
     bool changed;
@@ -80,6 +82,14 @@ scim::audit::v1::Event UserEvent(const std::string& operation,
   e.set_resource_id(u.id());
   e.set_user_name(u.user_name());
   return e;
+}
+
+// Proxyclick admins look for users no location took in the trail.
+void NoteWithoutLocation(const UserStore::TenantFlags& flags, const User& u,
+                         scim::audit::v1::Event* event) {
+  if (flags.has_locations && u.locations().empty()) {
+    event->set_detail("no location matches this user");
+  }
 }
 
 // Strips the core schema URN so "urn:...:core:2.0:User:userName" is userName.
@@ -130,6 +140,13 @@ absl::Status ValidateUser(const User& user) {
       return InvalidValue("emails.value must not contain NUL");
     }
   }
+  const std::string& manager = user.enterprise().manager().value();
+  if (manager.size() > 512 || manager.find('\0') != std::string::npos) {
+    return InvalidValue(
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager "
+        "must be a user id, externalId or userName: at most 512 characters, "
+        "no NUL");
+  }
   return absl::OkStatus();
 }
 
@@ -143,6 +160,10 @@ std::vector<std::string> UserStore::IndexKeys(const std::string& tenant,
   for (const auto& e : user.emails()) {
     if (e.value().empty()) continue;
     keys.insert(Key({tenant, kEmailIndex, Lower(e.value()), user.id()}));
+  }
+  const std::string& manager = user.enterprise().manager().value();
+  if (!manager.empty()) {
+    keys.insert(Key({tenant, user_index::kManager, Lower(manager), user.id()}));
   }
   return {keys.begin(), keys.end()};
 }
@@ -180,6 +201,9 @@ absl::StatusOr<User> UserStore::Create(const std::string& tenant, User user,
   absl::MutexLock lock(&write_mu_);
   absl::Status free = CheckUserNameFree(tenant, user);
   if (!free.ok()) return free;
+  if (auto s = CheckManagerCycle(tenant, user); !s.ok()) return s;
+  TenantFlags flags = FlagsOf(tenant);
+  auto approver_event = LinkApprover(tenant, nullptr, &user, &user, "", flags);
   rocksdb::WriteBatch batch;
   batch.Put(db_->family(kUsers), UserKey(tenant, user.id()),
             user.SerializeAsString());
@@ -191,7 +215,12 @@ absl::StatusOr<User> UserStore::Create(const std::string& tenant, User user,
     event.add_changed_attributes(a);
   }
   AddAuditableValues(user, &event);
+  NoteWithoutLocation(flags, user, &event);
   outbox_->Append(&batch, std::move(event), actor);
+  if (approver_event) {
+    outbox_->Append(&batch, *std::move(approver_event), actor);
+  }
+  RelinkReports(tenant, nullptr, &user, flags, &batch, actor);
   absl::Status s = db_->Write(&batch);
   if (!s.ok()) return s;
   outbox_->Notify();
@@ -282,6 +311,9 @@ absl::StatusOr<User> UserStore::Replace(const std::string& tenant, User user,
     absl::Status free = CheckUserNameFree(tenant, user);
     if (!free.ok()) return free;
   }
+  if (auto s = CheckManagerCycle(tenant, user); !s.ok()) return s;
+  TenantFlags flags = FlagsOf(tenant);
+  auto approver_event = LinkApprover(tenant, &*old, &user, &user, "", flags);
   rocksdb::WriteBatch batch;
   auto old_keys = IndexKeys(tenant, *old);
   auto new_keys = IndexKeys(tenant, user);
@@ -305,7 +337,18 @@ absl::StatusOr<User> UserStore::Replace(const std::string& tenant, User user,
     event.add_changed_attributes(a);
   }
   AddAuditableValues(user, &event);
+  NoteWithoutLocation(flags, user, &event);
   outbox_->Append(&batch, std::move(event), actor);
+  if (approver_event) {
+    outbox_->Append(&batch, *std::move(approver_event), actor);
+  }
+  // Only what a manager reference can name, or the manager's state, moves
+  // its reports' approver.
+  if (old->external_id() != user.external_id() ||
+      Lower(old->user_name()) != Lower(user.user_name()) ||
+      IsActive(*old) != IsActive(user)) {
+    RelinkReports(tenant, &*old, &user, flags, &batch, actor);
+  }
   absl::Status s = db_->Write(&batch);
   if (!s.ok()) return s;
   outbox_->Notify();
@@ -333,6 +376,7 @@ absl::Status UserStore::Delete(const std::string& tenant, const std::string& id,
     batch.Delete(db_->family(kMemberships), Key({tenant, g.value(), id}));
   }
   outbox_->Append(&batch, UserEvent("delete", tenant, *old), actor);
+  RelinkReports(tenant, &*old, nullptr, FlagsOf(tenant), &batch, actor);
   absl::Status s = db_->Write(&batch);
   if (!s.ok()) return s;
   outbox_->Notify();

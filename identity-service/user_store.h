@@ -18,12 +18,47 @@ namespace scim::identity {
 
 using scim::identity::v1::User;
 
+// Index kinds of the user_index family (a key's second part).
+namespace user_index {
+inline constexpr char kUserName[] = "u";
+inline constexpr char kExternalId[] = "x";
+inline constexpr char kEmail[] = "e";
+// lower(manager reference), report id -> report id
+inline constexpr char kManager[] = "m";
+}  // namespace user_index
+
 // A tenant's users and their secondary indexes (lower-cased userName, unique;
-// externalId; lower-cased email values). Every write is one WriteBatch of the
-// record, its index entries and its audit event.
+// externalId; lower-cased email values; lower-cased manager reference, so a
+// manager's reports are found without a scan). Every write is one WriteBatch
+// of the record, its index entries and its audit events.
 class UserStore {
  public:
   UserStore(RocksDb* db, Outbox* outbox) : db_(db), outbox_(outbox) {}
+
+  // What a write needs to know of the user's tenant (identity-service wires
+  // it to the TenantStore; without it both are off).
+  struct TenantFlags {
+    bool approver_from_manager = false;  // audit approver changes
+    bool has_locations = false;  // audit users matched by no location
+  };
+  void set_tenant_flags(
+      std::function<TenantFlags(const std::string& tenant)> flags) {
+    tenant_flags_ = std::move(flags);
+  }
+
+  // A user's approver as GetApprover answers it, one step of its chain.
+  struct Approver {
+    scim::identity::v1::GetApproverResponse::State state =
+        scim::identity::v1::GetApproverResponse::STATE_UNSPECIFIED;
+    std::string manager_value;
+    std::optional<User> approver;  // ACTIVE and INACTIVE
+    std::string approver_id;       // also for DELETED
+    std::string detail;
+  };
+  // Resolves `user`'s enterprise manager: a user id, else an externalId
+  // (the IdP's own directory id, as Entra sends it), else a userName.
+  absl::StatusOr<Approver> ApproverOf(const std::string& tenant,
+                                      const User& user) const;
 
   absl::StatusOr<User> Create(const std::string& tenant, User user,
                               const Actor& actor);
@@ -108,11 +143,39 @@ class UserStore {
                      const std::string& display, User* user,
                      rocksdb::WriteBatch* batch, const Actor& actor);
   std::vector<std::string> IdsWithPrefix(const std::string& prefix) const;
+
+  // Manager references (approvers.cc). `pending` is the version of a user
+  // being written (it stands in for the stored one), `gone` the id of a user
+  // being deleted; either may be empty/null.
+  std::optional<User> ResolveManager(const std::string& tenant,
+                                     const std::string& value,
+                                     const User* pending,
+                                     const std::string& gone) const;
+  // INVALID_ARGUMENT naming the loop when `user`'s manager line returns to
+  // it.
+  absl::Status CheckManagerCycle(const std::string& tenant,
+                                 const User& user) const;
+  // Sets user->approver_link from its manager (`before`: the stored
+  // version, or null on create); returns the approver event to record when
+  // it changed and the tenant uses approvers.
+  std::optional<scim::audit::v1::Event> LinkApprover(
+      const std::string& tenant, const User* before, User* user,
+      const User* pending, const std::string& gone,
+      const TenantFlags& flags) const;
+  // Re-links the reports whose manager reference named `old_version` or
+  // names `new_version` of one user (null on create and delete).
+  void RelinkReports(const std::string& tenant, const User* old_version,
+                     const User* new_version, const TenantFlags& flags,
+                     rocksdb::WriteBatch* batch, const Actor& actor) const;
+  TenantFlags FlagsOf(const std::string& tenant) const {
+    return tenant_flags_ ? tenant_flags_(tenant) : TenantFlags();
+  }
   std::optional<std::vector<std::string>> IndexCandidates(
       const std::string& tenant, const scim::common::v1::Filter& f) const;
 
   RocksDb* db_;
   Outbox* outbox_;
+  std::function<TenantFlags(const std::string&)> tenant_flags_;
   // Serialises check-then-write (uniqueness, versions) across writers.
   absl::Mutex write_mu_;
 };
