@@ -65,7 +65,17 @@ int main(int argc, char** argv) {
   // 40 and with half the p99 at a moderate rate, and /healthz 3x faster
   // than 40.
   int http_threads = config.GetInt("http_threads", "SCIM_HTTP_THREADS", 4);
+  // Shared with identity-service, which trusts "this is the edge" only
+  // with it.
+  config.MarkSecret("edge_secret");
+  std::string edge_secret = config.Get("edge_secret", "SCIM_EDGE_SECRET", "");
   config.Print("scim-edge");
+  if (edge_secret.empty()) {
+    std::cerr << "scim-edge: warning: SCIM_EDGE_SECRET is unset; set the "
+                 "same secret on scim-edge and identity-service so internal "
+                 "callers cannot pose as the edge"
+              << std::endl;
+  }
   crossplat::threadpool::initialize_with_threads(
       static_cast<size_t>(std::max(http_threads, 1)));
   // As in common/grpc_server.cc: no global lock graph on every Mutex lock.
@@ -73,6 +83,7 @@ int main(int argc, char** argv) {
 
   scim::edge::Backends backends(identity, roles, audit,
                                 std::chrono::milliseconds(deadline_ms));
+  backends.set_edge_secret(edge_secret);
   scim::edge::AuditQueue::Options queue_options;
   queue_options.capacity = static_cast<size_t>(std::max(audit_queue, 1));
   queue_options.deadline = std::chrono::milliseconds(deadline_ms);

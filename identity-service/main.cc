@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   scim::BlockShutdownSignals();
   scim::Config config(argc, argv);
   config.MarkSecret("bootstrap_token");
+  config.MarkSecret("edge_secret");
   std::string data_dir = config.Get("data_dir", "SCIM_DATA_DIR", "./data");
   std::string host = config.Get("listen_host", "SCIM_LISTEN_HOST", "127.0.0.1");
   int port = config.GetInt("port", "SCIM_IDENTITY_PORT", 50051);
@@ -29,7 +30,17 @@ int main(int argc, char** argv) {
   // repair | report | off: a huge directory may want to skip the scan.
   std::string startup_check =
       config.Get("startup_check", "SCIM_STARTUP_CHECK", "repair");
+  // Shared with scim-edge: only a caller holding it may act as the edge on
+  // SCIM-managed profiles.
+  std::string edge_secret = config.Get("edge_secret", "SCIM_EDGE_SECRET", "");
   config.Print("identity-service");
+  if (edge_secret.empty()) {
+    std::cerr << "identity-service: warning: SCIM_EDGE_SECRET is unset, so "
+                 "any internal caller that sends the header x-scim-source: "
+                 "edge may change SCIM-managed profiles; set the same secret "
+                 "on scim-edge and identity-service"
+              << std::endl;
+  }
 
   std::string path = data_dir + "/identity";
   std::error_code ec;
@@ -72,6 +83,7 @@ int main(int argc, char** argv) {
 
   scim::identity::IdentityServiceImpl identity_service(&users, &tenants);
   identity_service.set_database(db->get());
+  identity_service.set_edge_secret(edge_secret);
   scim::identity::LocationJobs location_jobs(db->get(), &tenants, &users);
   scim::identity::TenantServiceImpl tenant_service(&tenants, &location_jobs);
   auto server = scim::GrpcServer::Start(host + ":" + std::to_string(port),

@@ -98,7 +98,8 @@ contains() { # FILE STRING...
 }
 
 VALUES_TLS=(-f "$TESTS/values-ingress-tls.yaml")
-NO_BOOTSTRAP=(--set bootstrap.enabled=false --set edge.autoscaling.enabled=false --set edge.replicas=3)
+NO_BOOTSTRAP=(--set bootstrap.enabled=false --set edge.autoscaling.enabled=false --set edge.replicas=3
+  --set edgeSecret.existingSecret=scim-edge-secret)
 
 # ---- lint
 check lint-default "$HELM" lint --strict "$CHART" --namespace "$NS"
@@ -122,8 +123,9 @@ check validate-objects node "$TESTS/validate.mjs" \
   --label default --expect-kind Secret --expect-kind NetworkPolicy \
     --expect-kind HorizontalPodAutoscaler --forbid-kind Ingress "$OUT/default.yaml" \
   --label ingress-tls --expect-kind Ingress --expect-kind NetworkPolicy --forbid-kind Secret \
-    --external-secret scim-bootstrap "$OUT/ingress-tls.yaml" \
-  --label no-bootstrap --forbid-kind Secret --forbid-kind HorizontalPodAutoscaler "$OUT/no-bootstrap.yaml"
+    --external-secret scim-bootstrap --external-secret scim-edge-secret "$OUT/ingress-tls.yaml" \
+  --label no-bootstrap --forbid-kind Secret --forbid-kind HorizontalPodAutoscaler \
+    --external-secret scim-edge-secret "$OUT/no-bootstrap.yaml"
 grep '^ok' "$OUT/validate-objects.log" | sed 's/^ok   /     /' || true
 
 # ---- rendered specifics a reviewer looks for
@@ -134,7 +136,8 @@ check default-values-wiring contains "$OUT/default.yaml" \
   "value: \"$R-identity-service.$NS.svc.cluster.local:50051\"" \
   "value: \"$R-role-service.$NS.svc.cluster.local:50052\"" \
   "value: \"$R-audit-service.$NS.svc.cluster.local:50053\"" \
-  'name: SCIM_BOOTSTRAP_TOKEN' "name: $R-bootstrap" 'helm.sh/resource-policy: keep'
+  'name: SCIM_BOOTSTRAP_TOKEN' "name: $R-bootstrap" 'helm.sh/resource-policy: keep' \
+  'name: SCIM_EDGE_SECRET' "name: $R-edge"
 check ingress-tls-wiring contains "$OUT/ingress-tls.yaml" \
   'image: registry.example.com/platform/edge:1.2.3' \
   'image: registry.example.com/platform/identity-service:1.2.4' \
