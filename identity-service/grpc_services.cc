@@ -84,8 +84,8 @@ absl::Status CheckMembersMayChange(UserStore* users, const std::string& tenant,
 absl::StatusOr<std::vector<std::string>> MemberIds(UserStore* users,
                                                    const std::string& tenant,
                                                    const std::string& group) {
-  auto page = users->ListMembers(tenant, group, 1,
-                                 std::numeric_limits<int>::max());
+  auto page =
+      users->ListMembers(tenant, group, 1, std::numeric_limits<int>::max());
   if (!page.ok()) return page.status();
   std::vector<std::string> ids;
   for (auto& m : page->members) ids.push_back(std::move(m.user_id));
@@ -186,8 +186,8 @@ grpc::Status IdentityServiceImpl::ReplaceUser(
   if (auto s = RequireTenant(request->tenant_id()); !s.ok()) {
     return ReplyStatus(context, s);
   }
-  if (auto s = CheckMayChange(*context, edge_secret_, users_, request->tenant_id(),
-                              request->user().id());
+  if (auto s = CheckMayChange(*context, edge_secret_, users_,
+                              request->tenant_id(), request->user().id());
       !s.ok()) {
     return ReplyStatus(context, s);
   }
@@ -215,8 +215,8 @@ grpc::Status IdentityServiceImpl::DeleteUser(
   if (auto s = RequireTenant(request->tenant_id()); !s.ok()) {
     return ReplyStatus(context, s);
   }
-  if (auto s = CheckMayChange(*context, edge_secret_, users_, request->tenant_id(),
-                              request->id());
+  if (auto s = CheckMayChange(*context, edge_secret_, users_,
+                              request->tenant_id(), request->id());
       !s.ok()) {
     return ReplyStatus(context, s);
   }
@@ -325,8 +325,7 @@ grpc::Status IdentityServiceImpl::RemoveGroup(
     return ReplyStatus(context, s);
   }
   if (!FromEdge(*context, edge_secret_)) {
-    auto members =
-        MemberIds(users_, request->tenant_id(), request->group_id());
+    auto members = MemberIds(users_, request->tenant_id(), request->group_id());
     if (!members.ok()) return ReplyStatus(context, members.status());
     if (auto s = CheckMembersMayChange(users_, request->tenant_id(), *members);
         !s.ok()) {

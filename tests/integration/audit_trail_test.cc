@@ -382,16 +382,14 @@ TEST_F(AuditTrailTest, SettingChangesAndSoftDeleteYieldExactlyOneEventEach) {
   auto events =
       EventsWhen(t.id, [&](const auto& e) { return e.size() >= kExpected; });
   EXPECT_EQ(events.size(), kExpected);
-  for (const char* operation :
-       {"field.add", "field.remove", "mapping.set", "location.put",
-        "location.remove", "policy.set", "create", "deactivate",
-        "reactivate"}) {
+  for (const char* operation : {"field.add", "field.remove", "mapping.set",
+                                "location.put", "location.remove", "policy.set",
+                                "create", "deactivate", "reactivate"}) {
     EXPECT_EQ(CountOperation(events, operation), 1) << operation;
   }
   EXPECT_EQ(CountOperation(events, "delete"), 0) << "soft delete keeps it";
-  for (const auto& [request_id, operation] :
-       std::map<std::string, std::string>{{"s-delete", "deactivate"},
-                                          {"s-reactivate", "reactivate"}}) {
+  for (const auto& [request_id, operation] : std::map<std::string, std::string>{
+           {"s-delete", "deactivate"}, {"s-reactivate", "reactivate"}}) {
     auto matching = WithRequestId(events, request_id);
     ASSERT_EQ(matching.size(), 1u) << request_id;
     EXPECT_EQ(matching[0].operation(), operation) << request_id;

@@ -169,33 +169,34 @@ TEST_F(EdgeReplicasTest, BasePathsComeFromConfiguration) {
   auto [tenant, token] = NewTenant("paths");
   std::map<std::string, std::string> auth = {
       {"Authorization", "Bearer " + token}};
-  HttpResult created = Stack::HttpAt(
-      replica_port_, "POST", std::string(kReplicaBase) + "/Users",
-      R"({"userName":"custom.path@example.com"})", auth);
+  HttpResult created =
+      Stack::HttpAt(replica_port_, "POST", std::string(kReplicaBase) + "/Users",
+                    R"({"userName":"custom.path@example.com"})", auth);
   ASSERT_EQ(created.status, 201) << created.raw;
-  EXPECT_NE(created.body.at("meta").at("location").as_string().find(
-                std::string(kReplicaBase) + "/Users/"),
+  EXPECT_NE(created.body.at("meta")
+                .at("location")
+                .as_string()
+                .find(std::string(kReplicaBase) + "/Users/"),
             std::string::npos)
       << created.raw;
   HttpResult listed = Stack::HttpAt(
       replica_port_, "GET", std::string(kReplicaBase) + "/Users", "", auth);
   ASSERT_EQ(listed.status, 200) << listed.raw;
   EXPECT_EQ(listed.body.at("totalResults").as_integer(), 1);
-  HttpResult config =
-      Stack::HttpAt(replica_port_, "GET",
-                    std::string(kReplicaBase) + "/ServiceProviderConfig", "",
-                    auth);
+  HttpResult config = Stack::HttpAt(
+      replica_port_, "GET",
+      std::string(kReplicaBase) + "/ServiceProviderConfig", "", auth);
   EXPECT_EQ(config.status, 200) << config.raw;
 
   // The defaults are not served by this replica...
-  for (const char* path : {"/scim/v2/Users", "/api/v2/scim/Users", "/v2/Users"}) {
+  for (const char* path :
+       {"/scim/v2/Users", "/api/v2/scim/Users", "/v2/Users"}) {
     HttpResult r = Stack::HttpAt(replica_port_, "GET", path, "", auth);
     EXPECT_EQ(r.status, 404) << path << ": " << r.raw;
   }
   // ...while the first edge, with the default configuration, serves the
   // same directory there.
-  HttpResult main =
-      stack_->Http("GET", "/scim/v2/Users", "", auth);
+  HttpResult main = stack_->Http("GET", "/scim/v2/Users", "", auth);
   ASSERT_EQ(main.status, 200) << main.raw;
   EXPECT_EQ(main.body.at("totalResults").as_integer(), 1);
 }

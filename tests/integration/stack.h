@@ -42,7 +42,8 @@ class Stack {
 
   static constexpr char kToken[] = "integration-test-token-0123456789abcdef";
   // SCIM_EDGE_SECRET of the stack's edge and identity-service.
-  static constexpr char kEdgeSecret[] = "integration-edge-secret-fedcba9876543210";
+  static constexpr char kEdgeSecret[] =
+      "integration-edge-secret-fedcba9876543210";
 
   void StartAll();
   void Start(const std::string& service);

@@ -194,13 +194,16 @@ std::string FullUser() {
     "addresses": [{"type": "work", "streetAddress": "1 Engine Row",
                    "locality": "London", "region": "Greater London",
                    "postalCode": "EC1A 1BB", "country": "GB", "primary": true}],
-    ")" + kEnterprise + R"(": {"employeeNumber": "E-42", "costCenter": "CC-7",
+    ")" + kEnterprise +
+         R"(": {"employeeNumber": "E-42", "costCenter": "CC-7",
         "organization": "Engines Ltd", "division": "Research",
         "department": "Mathematics",
         "manager": {"value": "mgr-babbage", "$ref": "../Users/mgr-babbage",
                     "displayName": "Charles Babbage"}},
-    ")" + kCityCity + R"(": {"gender": "Mrs", "userGroup": "Analysts"},
-    ")" + kTravelPerk + R"(": {"gender": "F", "dateOfBirth": "1815-12-10",
+    ")" + kCityCity +
+         R"(": {"gender": "Mrs", "userGroup": "Analysts"},
+    ")" + kTravelPerk +
+         R"(": {"gender": "F", "dateOfBirth": "1815-12-10",
         "invoiceProfiles": ["EU", "UK"],
         "emergencyContact": {"name": "Lord Byron", "phone": "+441212345679"},
         "travelPolicy": "Standard"}})";
@@ -232,13 +235,9 @@ void ExpectFullUser(const value& u, const std::string& enterprise) {
   EXPECT_EQ(Str(u.at("emails").at(0), "type"), "work");
   EXPECT_TRUE(u.at("emails").at(0).at("primary").as_bool());
   ASSERT_EQ(u.at("phoneNumbers").size(), 3u);
-  EXPECT_EQ(Str(OfType(u, "phoneNumbers", "work"), "value"),
-            "+441212345678");
-  EXPECT_EQ(
-      Str(OfType(u, "phoneNumbers", "mobile"), "value"),
-      "+447400123456");
-  EXPECT_EQ(Str(OfType(u, "phoneNumbers", "other"), "value"),
-            "+442079460000");
+  EXPECT_EQ(Str(OfType(u, "phoneNumbers", "work"), "value"), "+441212345678");
+  EXPECT_EQ(Str(OfType(u, "phoneNumbers", "mobile"), "value"), "+447400123456");
+  EXPECT_EQ(Str(OfType(u, "phoneNumbers", "other"), "value"), "+442079460000");
   value work = OfType(u, "addresses", "work");
   EXPECT_EQ(Str(work, "streetAddress"), "1 Engine Row");
   EXPECT_EQ(Str(work, "locality"), "London");
@@ -321,10 +320,10 @@ TEST_F(TenantContractTest, EveryAttributeRoundTripsOverV2V1AndGrpc) {
   EXPECT_TRUE(u.emails(0).primary());
   std::map<std::string, std::string> phones;
   for (const auto& p : u.phone_numbers()) phones[p.type()] = p.value();
-  EXPECT_EQ(phones, (std::map<std::string, std::string>{
-                        {"mobile", "+447400123456"},
-                        {"other", "+442079460000"},
-                        {"work", "+441212345678"}}));
+  EXPECT_EQ(phones,
+            (std::map<std::string, std::string>{{"mobile", "+447400123456"},
+                                                {"other", "+442079460000"},
+                                                {"work", "+441212345678"}}));
   ASSERT_EQ(u.addresses_size(), 1);
   EXPECT_EQ(u.addresses(0).type(), "work");
   EXPECT_EQ(u.addresses(0).street_address(), "1 Engine Row");
@@ -360,15 +359,17 @@ TEST_F(TenantContractTest, EveryAttributeRoundTripsOverV2V1AndGrpc) {
         "name": {"familyName": "Lovelace", "givenName": "Ada"},
         "emails": [{"value": "ada.lovelace@example.com", "type": "work"}],
         "phoneNumbers": [{"value": "+441212345678", "type": "work"}],
-        ")" + kEnterprise + R"(": {"employeeNumber": "E-42"}})");
+        ")" + kEnterprise +
+                          R"(": {"employeeNumber": "E-42"}})");
   ASSERT_EQ(put.status, 200) << put.raw;
   HttpResult after = As(t, "GET", "/scim/v2/Users/" + id);
   ASSERT_EQ(after.status, 200) << after.raw;
   const value& a = after.body;
-  for (const char* gone : {"nickName", "title", "timezone", "locale",
-                           "preferredLanguage", "externalId", "addresses",
-                           kTravelPerk}) {
-    EXPECT_FALSE(a.has_field(gone)) << gone << " was not cleared: " << after.raw;
+  for (const char* gone :
+       {"nickName", "title", "timezone", "locale", "preferredLanguage",
+        "externalId", "addresses", kTravelPerk}) {
+    EXPECT_FALSE(a.has_field(gone))
+        << gone << " was not cleared: " << after.raw;
   }
   EXPECT_FALSE(a.at("name").has_field("middleName")) << after.raw;
   EXPECT_FALSE(a.at("name").has_field("honorificPrefix")) << after.raw;
@@ -377,8 +378,8 @@ TEST_F(TenantContractTest, EveryAttributeRoundTripsOverV2V1AndGrpc) {
   EXPECT_EQ(Str(a.at("phoneNumbers").at(0), "type"), "work");
   ASSERT_TRUE(a.has_field(kEnterprise)) << after.raw;
   EXPECT_EQ(Str(a.at(kEnterprise), "employeeNumber"), "E-42");
-  for (const char* gone : {"costCenter", "organization", "division",
-                           "department", "manager"}) {
+  for (const char* gone :
+       {"costCenter", "organization", "division", "department", "manager"}) {
     EXPECT_FALSE(a.at(kEnterprise).has_field(gone))
         << gone << " was not cleared: " << after.raw;
   }
@@ -406,10 +407,10 @@ TEST_F(TenantContractTest, CityCityUserGroupReplacesTheInternalGroup) {
   std::string id = created.body.at("id").as_string();
   EXPECT_EQ(GetUser(t, id).citycity().user_group(), "Sales");
 
-  HttpResult patched = As(
-      t, "PATCH", "/api/v2/scim/Users/" + id,
-      Patch(std::string(R"({"op":"replace","path":")") + kCityCity +
-            R"(:userGroup","value":"Support"})"));
+  HttpResult patched =
+      As(t, "PATCH", "/api/v2/scim/Users/" + id,
+         Patch(std::string(R"({"op":"replace","path":")") + kCityCity +
+               R"(:userGroup","value":"Support"})"));
   ASSERT_EQ(patched.status, 200) << patched.raw;
   EXPECT_EQ(Str(patched.body.at(kCityCity), "userGroup"), "Support");
   EXPECT_EQ(Str(patched.body.at(kCityCity), "gender"), "Ms")
@@ -419,10 +420,9 @@ TEST_F(TenantContractTest, CityCityUserGroupReplacesTheInternalGroup) {
 
   // A value-only PATCH of the extension, then a PUT: each leaves exactly the
   // group it sent.
-  HttpResult whole = As(
-      t, "PATCH", "/api/v2/scim/Users/" + id,
-      Patch(std::string(R"({"op":"replace","value":{)") + ext("Finance") +
-            "}}"));
+  HttpResult whole = As(t, "PATCH", "/api/v2/scim/Users/" + id,
+                        Patch(std::string(R"({"op":"replace","value":{)") +
+                              ext("Finance") + "}}"));
   ASSERT_EQ(whole.status, 200) << whole.raw;
   EXPECT_EQ(GetUser(t, id).citycity().user_group(), "Finance");
   HttpResult put =
@@ -439,10 +439,9 @@ TEST_F(TenantContractTest, CityCityUserGroupReplacesTheInternalGroup) {
 TEST_F(TenantContractTest, BooleanAndDateCustomFieldsAreTypeChecked) {
   Tenant t = NewTenant("fields");
   int code = 0;
-  for (const char* f : {"COST --type string --required", "Approver --type boolean",
-                        "Start --type date"}) {
-    std::string out =
-        stack_->Scimctl("field add " + t.name + " " + f, &code);
+  for (const char* f : {"COST --type string --required",
+                        "Approver --type boolean", "Start --type date"}) {
+    std::string out = stack_->Scimctl("field add " + t.name + " " + f, &code);
     ASSERT_EQ(code, 0) << out;
   }
   auto post = [&](const std::string& name, const std::string& fields) {
@@ -450,8 +449,9 @@ TEST_F(TenantContractTest, BooleanAndDateCustomFieldsAreTypeChecked) {
               R"({"userName":")" + name + R"(",")" + kCustom + R"(":)" +
                   fields + "}");
   };
-  HttpResult ok = post("typed@example.com",
-                       R"({"COST":"C-1","Approver":true,"Start":"2024-02-29"})");
+  HttpResult ok =
+      post("typed@example.com",
+           R"({"COST":"C-1","Approver":true,"Start":"2024-02-29"})");
   ASSERT_EQ(ok.status, 201) << ok.raw;
   EXPECT_TRUE(ok.body.at(kCustom).at("Approver").as_bool()) << ok.raw;
   EXPECT_EQ(ok.body.at(kCustom).at("Start").as_string(), "2024-02-29");
@@ -547,8 +547,8 @@ TEST_F(TenantContractTest, E164PolicyRefusesOtherNumbersAndKeepsThemAsSent) {
   for (const char* bad : {"0121 234 5678", "+44 12", "call me"}) {
     HttpResult refused = As(t, "POST", "/scim/v2/Users",
                             R"({"userName":"bad@example.com","phoneNumbers":[
-                                {"value":")" + std::string(bad) +
-                                R"(","type":"work"}]})");
+                                {"value":")" +
+                                std::string(bad) + R"(","type":"work"}]})");
     EXPECT_EQ(refused.status, 400) << bad << ": " << refused.raw;
     EXPECT_NE(Detail(refused).find("'" + std::string(bad) +
                                    "' is not a valid E.164 number"),
@@ -556,9 +556,8 @@ TEST_F(TenantContractTest, E164PolicyRefusesOtherNumbersAndKeepsThemAsSent) {
         << refused.raw;
     EXPECT_EQ(refused.body.at("scimType").as_string(), "invalidValue");
   }
-  HttpResult patched = As(
-      t, "PATCH", "/scim/v2/Users/" + id,
-      Patch(R"({"op":"add","path":"phoneNumbers","value":[
+  HttpResult patched = As(t, "PATCH", "/scim/v2/Users/" + id,
+                          Patch(R"({"op":"add","path":"phoneNumbers","value":[
                {"value":"07400 123456","type":"other"}]})"));
   EXPECT_EQ(patched.status, 400) << patched.raw;
   EXPECT_NE(Detail(patched).find("'07400 123456'"), std::string::npos)
@@ -576,15 +575,16 @@ TEST_F(TenantContractTest, UserNameStaysTheWorkEmailOnPatchAndPut) {
 
   HttpResult renamed = As(
       t, "PATCH", "/scim/v2/Users/" + id,
-      Patch(R"({"op":"replace","path":"userName","value":"someone@example.com"})"));
+      Patch(
+          R"({"op":"replace","path":"userName","value":"someone@example.com"})"));
   EXPECT_EQ(renamed.status, 400) << renamed.raw;
   EXPECT_NE(Detail(renamed).find("'someone@example.com' must equal the work "
                                  "email 'host@example.com'"),
             std::string::npos)
       << renamed.raw;
-  HttpResult email_moved = As(
-      t, "PATCH", "/scim/v2/Users/" + id,
-      Patch(R"({"op":"replace","path":"emails[type eq \"work\"].value",
+  HttpResult email_moved =
+      As(t, "PATCH", "/scim/v2/Users/" + id,
+         Patch(R"({"op":"replace","path":"emails[type eq \"work\"].value",
                 "value":"moved@example.com"})"));
   EXPECT_EQ(email_moved.status, 400) << email_moved.raw;
   EXPECT_NE(Detail(email_moved).find("must equal the work email"),
@@ -610,11 +610,11 @@ TEST_F(TenantContractTest, UserNameStaysTheWorkEmailOnPatchAndPut) {
 TEST_F(TenantContractTest, PageSizePolicySetsTheDefaultPage) {
   Tenant t = NewTenant("paging", {{"page_size", "3"}});
   for (int i = 0; i < 5; ++i) {
-    ASSERT_EQ(As(t, "POST", "/scim/v2/Users",
-                 R"({"userName":"page)" + std::to_string(i) +
-                     R"(@example.com"})")
-                  .status,
-              201);
+    ASSERT_EQ(
+        As(t, "POST", "/scim/v2/Users",
+           R"({"userName":"page)" + std::to_string(i) + R"(@example.com"})")
+            .status,
+        201);
   }
   HttpResult page = As(t, "GET", "/scim/v2/Users");
   ASSERT_EQ(page.status, 200) << page.raw;
@@ -678,11 +678,12 @@ TEST_F(TenantContractTest, Scim11PutDeleteFilterAndPaging) {
   EXPECT_EQ(GetUser(t, id).enterprise().department(), "Q Branch");
 
   for (int i = 0; i < 20; ++i) {
-    ASSERT_EQ(As(t, "POST", "/scim/v1/Users",
-                 R"({"schemas":["urn:scim:schemas:core:1.0"],"userName":"agent)" +
-                     std::to_string(i) + R"(@mi6.org"})")
-                  .status,
-              201);
+    ASSERT_EQ(
+        As(t, "POST", "/scim/v1/Users",
+           R"({"schemas":["urn:scim:schemas:core:1.0"],"userName":"agent)" +
+               std::to_string(i) + R"(@mi6.org"})")
+            .status,
+        201);
   }
   HttpResult found =
       As(t, "GET", "/scim/v1/Users?filter=userName%20eq%20%22Q@mi6.org%22");
@@ -727,7 +728,8 @@ TEST_F(TenantContractTest, OnlyTheEdgeSecretPassesTheScimManagedLock) {
 
   // The header the edge sends is not enough on its own, nor with a wrong
   // secret.
-  for (Caller c : {Caller::kInternal, Caller::kHeaderOnly, Caller::kWrongSecret}) {
+  for (Caller c :
+       {Caller::kInternal, Caller::kHeaderOnly, Caller::kWrongSecret}) {
     grpc::Status replaced = Replace(t, user, c);
     EXPECT_EQ(replaced.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
         << static_cast<int>(c) << ": " << replaced.error_message();
@@ -775,27 +777,29 @@ TEST_F(TenantContractTest, InternalCallersCannotMoveManagedUsersGroups) {
   ASSERT_TRUE(Identity()->CreateUser(&cc, create, &internal).ok());
 
   // The IdP puts its user in a group through the edge.
-  HttpResult group = As(t, "POST", "/scim/v2/Groups",
-                        R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],
+  HttpResult group =
+      As(t, "POST", "/scim/v2/Groups",
+         R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],
                             "displayName":"Travellers","members":[{"value":")" +
-                            managed_id + R"("}]})");
+             managed_id + R"("}]})");
   ASSERT_EQ(group.status, 201) << group.raw;
   std::string gid = group.body.at("id").as_string();
   ASSERT_EQ(GetUser(t, managed_id).groups_size(), 1);
 
   // The platform's own user moves freely...
   EXPECT_TRUE(
-      UpdateMembers(t, gid, {internal.id()}, {}, false, Caller::kInternal).ok());
+      UpdateMembers(t, gid, {internal.id()}, {}, false, Caller::kInternal)
+          .ok());
   EXPECT_TRUE(
-      UpdateMembers(t, gid, {}, {internal.id()}, false, Caller::kInternal).ok());
+      UpdateMembers(t, gid, {}, {internal.id()}, false, Caller::kInternal)
+          .ok());
   // ...the IdP's does not: not removed, not dropped by a replace-all, not
   // by deleting the group, whatever header is sent.
   for (Caller c : {Caller::kInternal, Caller::kHeaderOnly}) {
     EXPECT_EQ(UpdateMembers(t, gid, {}, {managed_id}, false, c).error_code(),
               grpc::StatusCode::FAILED_PRECONDITION);
-    EXPECT_EQ(
-        UpdateMembers(t, gid, {internal.id()}, {}, true, c).error_code(),
-        grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_EQ(UpdateMembers(t, gid, {internal.id()}, {}, true, c).error_code(),
+              grpc::StatusCode::FAILED_PRECONDITION);
     pb::RemoveGroupRequest remove;
     remove.set_tenant_id(t.id);
     remove.set_group_id(gid);
@@ -814,9 +818,9 @@ TEST_F(TenantContractTest, InternalCallersCannotMoveManagedUsersGroups) {
       As(t, "POST", "/scim/v2/Users", R"({"userName":"idp.two@example.com"})");
   ASSERT_EQ(other.status, 201) << other.raw;
   std::string other_id = other.body.at("id").as_string();
-  EXPECT_EQ(
-      UpdateMembers(t, gid, {other_id}, {}, false, Caller::kInternal).error_code(),
-      grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(UpdateMembers(t, gid, {other_id}, {}, false, Caller::kInternal)
+                .error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(GetUser(t, other_id).groups_size(), 0);
 
   // The edge deletes the group, and the membership with it.
