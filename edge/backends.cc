@@ -40,6 +40,9 @@ void Backends::Prepare(grpc::ClientContext* context,
   // Tells identity-service the write comes through SCIM, so the profiles it
   // creates are SCIM-managed.
   context->AddMetadata("x-scim-source", "edge");
+  if (!edge_secret_.empty()) {
+    context->AddMetadata("x-scim-edge-secret", edge_secret_);
+  }
   if (!caller.request_id.empty()) {
     context->AddMetadata("x-request-id", caller.request_id);
   }

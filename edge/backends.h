@@ -55,6 +55,10 @@ class Backends {
   scim::role::v1::RoleService::Stub& roles() const { return *roles_; }
   scim::audit::v1::AuditService::Stub& audit() const { return *audit_; }
 
+  // SCIM_EDGE_SECRET, sent with every call so identity-service can tell the
+  // edge from internal callers that copy its x-scim-source header.
+  void set_edge_secret(std::string secret) { edge_secret_ = std::move(secret); }
+
   // OK when all three services report SERVING within the deadline;
   // otherwise names the first that does not.
   absl::Status CheckReady() const;
@@ -65,6 +69,7 @@ class Backends {
                               const grpc::Status& status);
 
   std::chrono::milliseconds deadline_;
+  std::string edge_secret_;
   std::shared_ptr<grpc::Channel> identity_channel_, roles_channel_,
       audit_channel_;
   std::unique_ptr<scim::identity::v1::IdentityService::Stub> identity_;

@@ -1,6 +1,7 @@
 // scim-edge: the SCIM REST front of the platform.
 #include <pplx/threadpool.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "absl/strings/numbers.h"
@@ -31,7 +32,7 @@ int main(int argc, char** argv) {
   std::string audit = address("audit_address", "SCIM_AUDIT_ADDRESS",
                               "audit_port", "SCIM_AUDIT_PORT", 50053);
   int deadline_ms = config.GetInt("grpc_deadline_ms", "SCIM_GRPC_DEADLINE_MS", 5000);
-  int auth_ttl_ms = config.GetInt("auth_cache_ms", "SCIM_AUTH_CACHE_MS", 5000);
+  int auth_ttl_ms = config.GetInt("auth_cache_ms", "SCIM_AUTH_CACHE_MS", 4000);
   std::string bases = config.Get("base_paths", "SCIM_BASE_PATHS",
                                  "/scim/v2,/api/v2/scim,/v2");
   std::string scim11_bases =
@@ -67,7 +68,17 @@ int main(int argc, char** argv) {
   int http_threads = config.GetInt("http_threads", "SCIM_HTTP_THREADS", 4);
   // One JSON line per request on stderr; "false" turns it off.
   std::string access_log = config.Get("access_log", "SCIM_ACCESS_LOG", "true");
+  // Shared with identity-service, which trusts "this is the edge" only
+  // with it.
+  config.MarkSecret("edge_secret");
+  std::string edge_secret = config.Get("edge_secret", "SCIM_EDGE_SECRET", "");
   config.Print("scim-edge");
+  if (edge_secret.empty()) {
+    std::cerr << "scim-edge: warning: SCIM_EDGE_SECRET is unset; set the "
+                 "same secret on scim-edge and identity-service so internal "
+                 "callers cannot pose as the edge"
+              << std::endl;
+  }
   crossplat::threadpool::initialize_with_threads(
       static_cast<size_t>(std::max(http_threads, 1)));
   // As in common/grpc_server.cc: no global lock graph on every Mutex lock.
@@ -75,12 +86,13 @@ int main(int argc, char** argv) {
 
   scim::edge::Backends backends(identity, roles, audit,
                                 std::chrono::milliseconds(deadline_ms));
+  backends.set_edge_secret(edge_secret);
   scim::edge::AuditQueue::Options queue_options;
   queue_options.capacity = static_cast<size_t>(std::max(audit_queue, 1));
   queue_options.deadline = std::chrono::milliseconds(deadline_ms);
   scim::edge::AuditQueue audit_events(&backends.audit(), queue_options);
   scim::edge::Authenticator authenticator(
-      &backends, std::chrono::milliseconds(std::min(auth_ttl_ms, 5000)));
+      &backends, std::chrono::milliseconds(std::clamp(auth_ttl_ms, 0, 4500)));
   scim::edge::EdgeOptions options;
   options.listen_url = "http://" + host + ":" + std::to_string(port);
   auto add_bases = [&](const std::string& list,

@@ -340,9 +340,14 @@ SchemaDef CityCitySchema() {
                  "Title/salutation used for bookings: Mr, Ms or Mrs "
                  "(case-insensitive).")
               .Canonical({"Mr", "Ms", "Mrs"}),
+          // identity-service keeps it as User.citycity.user_group, one
+          // value that internal services read over gRPC; it is not a SCIM
+          // Group membership and grants no role.
           String("userGroup",
-                 "Internal user group; when provided it replaces the user's "
-                 "internal groups with this single value."),
+                 "The user's internal (CityCity) user group, a single value: "
+                 "a write that sends it replaces the previous group, and a "
+                 "PUT without it leaves the user in none. Not a SCIM Group "
+                 "membership."),
       },
   };
 }

@@ -145,6 +145,11 @@ absl::StatusOr<std::string> Scim11RequestToScim2(
 
 web::http::http_response Scim2ResponseToScim11(
     web::http::http_response response) {
+  // A 204 (DELETE, PATCH under no-content) has no body to rewrite, and
+  // extracting one from it would wait forever.
+  if (response.status_code() == web::http::status_codes::NoContent) {
+    return response;
+  }
   std::string text = response.extract_string(true).get();
   if (text.empty()) return response;
   std::error_code ec;

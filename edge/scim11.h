@@ -16,6 +16,8 @@ namespace scim::edge {
 inline constexpr char kScim11CoreSchema[] = "urn:scim:schemas:core:1.0";
 inline constexpr char kScim11EnterpriseSchema[] =
     "urn:scim:schemas:extension:enterprise:1.0";
+// Proxyclick's largest page over 1.1, whatever the tenant's max_page_size.
+inline constexpr int kScim11MaxPageSize = 5000;
 
 // The SCIM 2.0 body for a 1.1 `method` body. POST and PUT map the schema
 // URNs; a 1.1 PATCH (a partial resource whose meta.attributes names what to

@@ -1,5 +1,6 @@
 #include "edge/scim_server.h"
 
+#include <algorithm>
 #include <iostream>
 #include <thread>
 
@@ -491,8 +492,16 @@ http_response ScimServer::ServeScim11(const web::http::method& method,
   if (!translated.ok()) {
     return Scim2ResponseToScim11(ErrorResponse(translated.status()));
   }
-  // Proxyclick's paging: 10 per page unless asked, up to max_page_size.
-  (*ctx->tenant.mutable_policies())["page_size"] = "10";
+  // Proxyclick's paging: 10 per page unless asked, at most 5,000 (or the
+  // tenant's max_page_size when lower).
+  auto& policies = *ctx->tenant.mutable_policies();
+  policies["page_size"] = "10";
+  int max_page = kScim11MaxPageSize;
+  if (int tenant_max = 0;
+      absl::SimpleAtoi(policies["max_page_size"], &tenant_max)) {
+    max_page = std::clamp(tenant_max, 0, kScim11MaxPageSize);
+  }
+  policies["max_page_size"] = std::to_string(max_page);
   return Scim2ResponseToScim11(users_.Handle(
       method, rest.size() == 2 ? rest[1] : "", *translated, *ctx));
 }

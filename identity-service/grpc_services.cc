@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <optional>
+#include <limits>
 #include <set>
 
+#include "absl/algorithm/container.h"
+#include "common/crypto.h"
 #include "common/status_map.h"
 #include "identity-service/user_rules.h"
 
@@ -34,25 +37,60 @@ std::string Metadata(const grpc::ServerContext& context, const char* key) {
   return std::string(it->second.data(), it->second.size());
 }
 
-// The edge says so on every call; the chart's NetworkPolicy lets only the
-// edge and trusted internal namespaces reach this port.
-bool FromEdge(const grpc::ServerContext& context) {
-  return Metadata(context, "x-scim-source") == "edge";
+// The edge says so on every call, and proves it with the shared secret
+// (SCIM_EDGE_SECRET) when one is configured: the header alone is spoofable by
+// any internal caller that can reach this port. Hashing both sides first
+// keeps the comparison constant-time whatever the lengths.
+bool FromEdge(const grpc::ServerContext& context, const std::string& secret) {
+  if (Metadata(context, "x-scim-source") != "edge") return false;
+  if (secret.empty()) return true;
+  return ConstantTimeEquals(Sha256Hex(Metadata(context, "x-scim-edge-secret")),
+                            Sha256Hex(secret));
+}
+
+absl::Status ManagedError(const std::string& id) {
+  return absl::FailedPreconditionError(
+      "user " + id +
+      " is managed by the tenant's identity provider through SCIM; change "
+      "it there (or through the SCIM API), not over gRPC");
 }
 
 // Profiles created through SCIM belong to the IdP (Click Travel): internal
 // callers may read them but not change or delete them.
 absl::Status CheckMayChange(const grpc::ServerContext& context,
-                            UserStore* users, const std::string& tenant,
-                            const std::string& id) {
-  if (FromEdge(context)) return absl::OkStatus();
+                            const std::string& secret, UserStore* users,
+                            const std::string& tenant, const std::string& id) {
+  if (FromEdge(context, secret)) return absl::OkStatus();
   absl::StatusOr<User> current = users->Get(tenant, id);
   if (!current.ok()) return current.status();
   if (!current->scim_managed()) return absl::OkStatus();
-  return absl::FailedPreconditionError(
-      "user " + id +
-      " is managed by the tenant's identity provider through SCIM; change "
-      "it there (or through the SCIM API), not over gRPC");
+  return ManagedError(id);
+}
+
+// A membership change moves a user's groups (and with them its roles), which
+// for a SCIM-managed profile only the IdP decides. Ids that name no user are
+// left for the store to report.
+absl::Status CheckMembersMayChange(UserStore* users, const std::string& tenant,
+                                   const std::vector<std::string>& ids) {
+  for (const std::string& id : ids) {
+    absl::StatusOr<User> current = users->Get(tenant, id);
+    if (absl::IsNotFound(current.status())) continue;
+    if (!current.ok()) return current.status();
+    if (current->scim_managed()) return ManagedError(id);
+  }
+  return absl::OkStatus();
+}
+
+// The group's members now (ListMembers reads them all in one scan anyway).
+absl::StatusOr<std::vector<std::string>> MemberIds(UserStore* users,
+                                                   const std::string& tenant,
+                                                   const std::string& group) {
+  auto page =
+      users->ListMembers(tenant, group, 1, std::numeric_limits<int>::max());
+  if (!page.ok()) return page.status();
+  std::vector<std::string> ids;
+  for (auto& m : page->members) ids.push_back(std::move(m.user_id));
+  return ids;
 }
 
 // The approval chain is read on every trip request: a bound keeps one
@@ -79,7 +117,7 @@ grpc::Status IdentityServiceImpl::CreateUser(
   if (auto s = ApplyTenantRules(*tenant, &user); !s.ok()) {
     return ReplyStatus(context, s);
   }
-  user.set_scim_managed(FromEdge(*context));
+  user.set_scim_managed(FromEdge(*context, edge_secret_));
   return Reply(context,
                users_->Create(request->tenant_id(), std::move(user),
                               ActorFrom(*context)),
@@ -125,8 +163,8 @@ grpc::Status IdentityServiceImpl::ReplaceUser(
   if (auto s = RequireTenant(request->tenant_id()); !s.ok()) {
     return ReplyStatus(context, s);
   }
-  if (auto s = CheckMayChange(*context, users_, request->tenant_id(),
-                              request->user().id());
+  if (auto s = CheckMayChange(*context, edge_secret_, users_,
+                              request->tenant_id(), request->user().id());
       !s.ok()) {
     return ReplyStatus(context, s);
   }
@@ -150,8 +188,8 @@ grpc::Status IdentityServiceImpl::DeleteUser(
   if (auto s = RequireTenant(request->tenant_id()); !s.ok()) {
     return ReplyStatus(context, s);
   }
-  if (auto s = CheckMayChange(*context, users_, request->tenant_id(),
-                              request->id());
+  if (auto s = CheckMayChange(*context, edge_secret_, users_,
+                              request->tenant_id(), request->id());
       !s.ok()) {
     return ReplyStatus(context, s);
   }
@@ -223,6 +261,28 @@ grpc::Status IdentityServiceImpl::UpdateGroupMembers(
   change.remove.assign(request->remove_user_ids().begin(),
                        request->remove_user_ids().end());
   change.replace_all = request->replace_all();
+  if (!FromEdge(*context, edge_secret_)) {
+    // Only the users whose groups actually change are checked.
+    auto members = MemberIds(users_, request->tenant_id(), change.group_id);
+    if (!members.ok()) return ReplyStatus(context, members.status());
+    std::set<std::string> current(members->begin(), members->end());
+    std::set<std::string> added(request->add_user_ids().begin(),
+                                request->add_user_ids().end());
+    std::vector<std::string> touched;
+    for (const std::string& id : added) {
+      if (!current.count(id)) touched.push_back(id);
+    }
+    for (const std::string& id : current) {
+      bool removed = change.replace_all
+                         ? !added.count(id)
+                         : absl::c_linear_search(change.remove, id);
+      if (removed) touched.push_back(id);
+    }
+    if (auto s = CheckMembersMayChange(users_, request->tenant_id(), touched);
+        !s.ok()) {
+      return ReplyStatus(context, s);
+    }
+  }
   auto counts =
       users_->UpdateMembers(request->tenant_id(), change, ActorFrom(*context));
   if (!counts.ok()) return ReplyStatus(context, counts.status());
@@ -236,6 +296,14 @@ grpc::Status IdentityServiceImpl::RemoveGroup(
     pb::RemoveGroupResponse*) {
   if (auto s = RequireTenant(request->tenant_id()); !s.ok()) {
     return ReplyStatus(context, s);
+  }
+  if (!FromEdge(*context, edge_secret_)) {
+    auto members = MemberIds(users_, request->tenant_id(), request->group_id());
+    if (!members.ok()) return ReplyStatus(context, members.status());
+    if (auto s = CheckMembersMayChange(users_, request->tenant_id(), *members);
+        !s.ok()) {
+      return ReplyStatus(context, s);
+    }
   }
   return ReplyStatus(
       context, users_->RemoveGroup(request->tenant_id(), request->group_id(),

@@ -56,11 +56,15 @@ class IdentityServiceImpl final : public pb::IdentityService::Service {
       grpc::ServerContext* context, const pb::CheckConsistencyRequest* request,
       pb::CheckConsistencyResponse* response) override;
   void set_database(RocksDb* db) { db_ = db; }
+  // SCIM_EDGE_SECRET: what the edge proves itself with; empty trusts the
+  // x-scim-source header alone.
+  void set_edge_secret(std::string secret) { edge_secret_ = std::move(secret); }
 
  private:
   UserStore* users_;
   TenantStore* tenants_;
   RocksDb* db_ = nullptr;
+  std::string edge_secret_;
 };
 
 class TenantServiceImpl final : public pb::TenantService::Service {

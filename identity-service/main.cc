@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   scim::BlockShutdownSignals();
   scim::Config config(argc, argv);
   config.MarkSecret("bootstrap_token");
+  config.MarkSecret("edge_secret");
   std::string data_dir = config.Get("data_dir", "SCIM_DATA_DIR", "./data");
   std::string host = config.Get("listen_host", "SCIM_LISTEN_HOST", "127.0.0.1");
   int port = config.GetInt("port", "SCIM_IDENTITY_PORT", 50051);
@@ -34,7 +35,17 @@ int main(int argc, char** argv) {
   // Prometheus /metrics over plain HTTP; 0 turns it off.
   int metrics_port =
       config.GetInt("metrics_port", "SCIM_IDENTITY_METRICS_PORT", 9091);
+  // Shared with scim-edge: only a caller holding it may act as the edge on
+  // SCIM-managed profiles.
+  std::string edge_secret = config.Get("edge_secret", "SCIM_EDGE_SECRET", "");
   config.Print("identity-service");
+  if (edge_secret.empty()) {
+    std::cerr << "identity-service: warning: SCIM_EDGE_SECRET is unset, so "
+                 "any internal caller that sends the header x-scim-source: "
+                 "edge may change SCIM-managed profiles; set the same secret "
+                 "on scim-edge and identity-service"
+              << std::endl;
+  }
 
   std::string path = data_dir + "/identity";
   std::error_code ec;
@@ -87,6 +98,7 @@ int main(int argc, char** argv) {
 
   scim::identity::IdentityServiceImpl identity_service(&users, &tenants);
   identity_service.set_database(db->get());
+  identity_service.set_edge_secret(edge_secret);
   scim::identity::LocationJobs location_jobs(db->get(), &tenants, &users);
   scim::identity::TenantServiceImpl tenant_service(&tenants, &location_jobs);
   auto server = scim::GrpcServer::Start(host + ":" + std::to_string(port),

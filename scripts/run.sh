@@ -13,6 +13,9 @@ export SCIM_BOOTSTRAP_TENANT="${SCIM_BOOTSTRAP_TENANT:-demo}"
 export SCIM_IDENTITY_PORT="${SCIM_IDENTITY_PORT:-50051}"
 export SCIM_ROLE_PORT="${SCIM_ROLE_PORT:-50052}"
 export SCIM_AUDIT_PORT="${SCIM_AUDIT_PORT:-50053}"
+# Shared by scim-edge and identity-service, so internal callers cannot pose as
+# the edge to change SCIM-managed profiles; a fresh one per run unless given.
+export SCIM_EDGE_SECRET="${SCIM_EDGE_SECRET:-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}"
 mkdir -p "$SCIM_DATA_DIR"
 
 BIN="$ROOT/build/bin"

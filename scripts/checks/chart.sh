@@ -99,7 +99,8 @@ contains() { # FILE STRING...
 }
 
 VALUES_TLS=(-f "$TESTS/values-ingress-tls.yaml")
-NO_BOOTSTRAP=(--set bootstrap.enabled=false --set edge.autoscaling.enabled=false --set edge.replicas=3)
+NO_BOOTSTRAP=(--set bootstrap.enabled=false --set edge.autoscaling.enabled=false --set edge.replicas=3
+  --set edgeSecret.existingSecret=scim-edge-secret)
 
 # ---- lint
 check lint-default "$HELM" lint --strict "$CHART" --namespace "$NS"
@@ -123,8 +124,9 @@ check validate-objects node "$TESTS/validate.mjs" \
   --label default --expect-kind Secret --expect-kind NetworkPolicy \
     --expect-kind HorizontalPodAutoscaler --forbid-kind Ingress "$OUT/default.yaml" \
   --label ingress-tls --expect-kind Ingress --expect-kind NetworkPolicy --forbid-kind Secret \
-    --external-secret scim-bootstrap "$OUT/ingress-tls.yaml" \
-  --label no-bootstrap --forbid-kind Secret --forbid-kind HorizontalPodAutoscaler "$OUT/no-bootstrap.yaml"
+    --external-secret scim-bootstrap --external-secret scim-edge-secret "$OUT/ingress-tls.yaml" \
+  --label no-bootstrap --forbid-kind Secret --forbid-kind HorizontalPodAutoscaler \
+    --external-secret scim-edge-secret "$OUT/no-bootstrap.yaml"
 grep '^ok' "$OUT/validate-objects.log" | sed 's/^ok   /     /' || true
 
 # ---- rendered specifics a reviewer looks for
@@ -138,7 +140,8 @@ check default-values-wiring contains "$OUT/default.yaml" \
   'name: SCIM_BOOTSTRAP_TOKEN' "name: $R-bootstrap" 'helm.sh/resource-policy: keep' \
   'prometheus.io/scrape: "true"' 'prometheus.io/port: "9091"' 'prometheus.io/port: "8080"' \
   'name: SCIM_IDENTITY_METRICS_PORT' 'name: SCIM_ROLE_METRICS_PORT' 'name: SCIM_AUDIT_METRICS_PORT' \
-  'containerPort: 9093' '- namespaceSelector: {}'
+  'containerPort: 9093' '- namespaceSelector: {}' \
+  'name: SCIM_EDGE_SECRET' "name: $R-edge"
 check ingress-tls-wiring contains "$OUT/ingress-tls.yaml" \
   'image: registry.example.com/platform/edge:1.2.3' \
   'image: registry.example.com/platform/identity-service:1.2.4' \

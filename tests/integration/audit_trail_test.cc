@@ -346,6 +346,60 @@ TEST_F(AuditTrailTest, EveryKindOfChangeYieldsExactlyOneEvent) {
   }
 }
 
+// The kinds the test above leaves out: the remaining tenant settings, and a
+// DELETE under delete_mode soft (a deactivation) followed by reactivation.
+TEST_F(AuditTrailTest, SettingChangesAndSoftDeleteYieldExactlyOneEventEach) {
+  Tenant t = NewTenant("audit-settings");
+  // Every setting before the token's first use: the edge may keep a
+  // tenant's settings for up to 5 seconds.
+  for (const std::string& args :
+       {"field add " + t.id + " badge --type string",
+        "field remove " + t.id + " badge",
+        "mapping set " + t.id + " costCenter CF-COST",
+        "location add " + t.id + " London --rules \"locality equals London\"",
+        "location remove " + t.id + " London",
+        "policy set " + t.id + " delete_mode soft"}) {
+    int code = 0;
+    std::string out = stack_->Scimctl(args, &code);
+    ASSERT_EQ(code, 0) << args << ": " << out;
+  }
+  HttpResult created =
+      Call(t, "POST", "/Users", UserJson("soft@example.com"), "s-create");
+  ASSERT_EQ(created.status, 201) << created.raw;
+  std::string id = created.body.at("id").as_string();
+  ASSERT_EQ(Call(t, "DELETE", "/Users/" + id, "", "s-delete").status, 204);
+  HttpResult kept = Call(t, "GET", "/Users/" + id, "", "");
+  ASSERT_EQ(kept.status, 200) << "soft delete keeps the user";
+  EXPECT_FALSE(kept.body.at("active").as_bool());
+  ASSERT_EQ(Call(t, "PATCH", "/Users/" + id,
+                 Patch(R"({"op":"replace","path":"active","value":true})"),
+                 "s-reactivate")
+                .status,
+            200);
+
+  // tenant.create, token.issue, six settings, create, deactivate, reactivate.
+  const size_t kExpected = 2 + 6 + 3;
+  auto events =
+      EventsWhen(t.id, [&](const auto& e) { return e.size() >= kExpected; });
+  EXPECT_EQ(events.size(), kExpected);
+  for (const char* operation : {"field.add", "field.remove", "mapping.set",
+                                "location.put", "location.remove", "policy.set",
+                                "create", "deactivate", "reactivate"}) {
+    EXPECT_EQ(CountOperation(events, operation), 1) << operation;
+  }
+  EXPECT_EQ(CountOperation(events, "delete"), 0) << "soft delete keeps it";
+  for (const auto& [request_id, operation] : std::map<std::string, std::string>{
+           {"s-delete", "deactivate"}, {"s-reactivate", "reactivate"}}) {
+    auto matching = WithRequestId(events, request_id);
+    ASSERT_EQ(matching.size(), 1u) << request_id;
+    EXPECT_EQ(matching[0].operation(), operation) << request_id;
+    EXPECT_EQ(matching[0].resource_id(), id);
+    EXPECT_EQ(matching[0].user_name(), "soft@example.com");
+    EXPECT_EQ(matching[0].changed_values().at("active"),
+              operation == "deactivate" ? "false" : "true");
+  }
+}
+
 TEST_F(AuditTrailTest, AnAuditServiceOutageLosesNoEvent) {
   Tenant t = NewTenant("audit-outage");
   stack_->Stop("audit-service");

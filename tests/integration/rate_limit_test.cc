@@ -30,18 +30,12 @@ class RateLimitTest : public ::testing::Test {
     }
     // The stack's own edge, but with limits low enough to reach in a test
     // (they are off by default, so no other test meets them).
-    edge_.Start(
-        std::string(SCIM_BIN_DIR) + "/scim-edge", {},
-        {{"SCIM_HTTP_PORT", std::to_string(stack_->http_port())},
-         {"SCIM_IDENTITY_ADDRESS", stack_->grpc_address("identity-service")},
-         {"SCIM_ROLE_ADDRESS", stack_->grpc_address("role-service")},
-         {"SCIM_AUDIT_ADDRESS", stack_->grpc_address("audit-service")},
-         {"SCIM_GRPC_DEADLINE_MS", "2000"},
-         {"SCIM_RATE_LIMIT_RPS", "0.2"},
-         {"SCIM_RATE_LIMIT_BURST", "3"},
-         {"SCIM_AUTH_FAILURE_LIMIT", "3"},
-         {"SCIM_AUTH_FAILURE_WINDOW_S", "60"}},
-        stack_->data_dir() + "/scim-edge.log");
+    stack_->StartEdgeReplica(&edge_, stack_->http_port(),
+                             {{"SCIM_RATE_LIMIT_RPS", "0.2"},
+                              {"SCIM_RATE_LIMIT_BURST", "3"},
+                              {"SCIM_AUTH_FAILURE_LIMIT", "3"},
+                              {"SCIM_AUTH_FAILURE_WINDOW_S", "60"}},
+                             "scim-edge.log");
     stack_->WaitReady();
   }
   void TearDown() override {

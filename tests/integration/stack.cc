@@ -141,7 +141,17 @@ std::map<std::string, std::string> Stack::Env() const {
           {"SCIM_AUDIT_METRICS_PORT", std::to_string(audit_metrics_port_)},
           {"SCIM_BOOTSTRAP_TENANT", "demo"},
           {"SCIM_BOOTSTRAP_TOKEN", kToken},
-          {"SCIM_GRPC_DEADLINE_MS", "2000"}};
+          {"SCIM_GRPC_DEADLINE_MS", "2000"},
+          {"SCIM_EDGE_SECRET", kEdgeSecret}};
+}
+
+void Stack::StartEdgeReplica(Process* edge, int port,
+                             const std::map<std::string, std::string>& env,
+                             const std::string& log_name) const {
+  std::map<std::string, std::string> all = Env();
+  all["SCIM_HTTP_PORT"] = std::to_string(port);
+  for (const auto& [k, v] : env) all[k] = v;
+  edge->Start(Bin("scim-edge"), {}, all, data_dir_ + "/" + log_name);
 }
 
 std::string Stack::grpc_address(const std::string& service) const {
@@ -198,10 +208,16 @@ void Stack::WaitReady() {
 HttpResult Stack::Http(const std::string& method, const std::string& path,
                        const std::string& body,
                        std::map<std::string, std::string> headers) {
+  return HttpAt(http_port_, method, path, body, headers);
+}
+
+HttpResult Stack::HttpAt(int port, const std::string& method,
+                         const std::string& path, const std::string& body,
+                         const std::map<std::string, std::string>& headers) {
   web::http::client::http_client_config config;
   config.set_timeout(std::chrono::seconds(30));
   web::http::client::http_client client(
-      "http://127.0.0.1:" + std::to_string(http_port_), config);
+      "http://127.0.0.1:" + std::to_string(port), config);
   web::http::http_request request(method);
   request.set_request_uri(path);
   for (const auto& [k, v] : headers) request.headers().add(k, v);

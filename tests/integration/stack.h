@@ -41,6 +41,9 @@ class Stack {
   ~Stack();
 
   static constexpr char kToken[] = "integration-test-token-0123456789abcdef";
+  // SCIM_EDGE_SECRET of the stack's edge and identity-service.
+  static constexpr char kEdgeSecret[] =
+      "integration-edge-secret-fedcba9876543210";
 
   void StartAll();
   void Start(const std::string& service);
@@ -58,6 +61,15 @@ class Stack {
   HttpResult Http(const std::string& method, const std::string& path,
                   const std::string& body = "",
                   std::map<std::string, std::string> headers = {{"Authorization", std::string("Bearer ") + kToken}});
+  // Another scim-edge replica on `port` against this stack's services, with
+  // `env` added to its settings; its output goes to data_dir()/`log_name`.
+  void StartEdgeReplica(Process* edge, int port,
+                        const std::map<std::string, std::string>& env,
+                        const std::string& log_name) const;
+  // As Http, to the edge (a replica) listening on `port`.
+  static HttpResult HttpAt(int port, const std::string& method,
+                           const std::string& path, const std::string& body,
+                           const std::map<std::string, std::string>& headers);
   // Runs scimctl with the stack's addresses; returns its stdout.
   std::string Scimctl(const std::string& args, int* exit_code = nullptr);
 

@@ -116,6 +116,8 @@ int main(int argc, char** argv) {
     tenant_id = response.tenant().id();
   }
 
+  // As the edge would send it, so the users load as SCIM-managed.
+  const char* edge_secret = std::getenv("SCIM_EDGE_SECRET");
   auto start = std::chrono::steady_clock::now();
   std::atomic<long> done{0}, failed{0};
   std::mutex mu;
@@ -138,6 +140,9 @@ int main(int argc, char** argv) {
         ctx.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(30));
         ctx.AddMetadata("x-scim-source", "edge");
+        if (edge_secret != nullptr) {
+          ctx.AddMetadata("x-scim-edge-secret", edge_secret);
+        }
         ctx.AddMetadata("x-actor", "bench-loader");
         pb::User created;
         grpc::Status s = stub->CreateUser(&ctx, request, &created);

@@ -82,6 +82,15 @@ app.kubernetes.io/component: {{ .component }}
 {{- default (printf "%s-bootstrap" (include "scim.fullname" .)) .Values.bootstrap.existingSecret }}
 {{- end }}
 
+{{- define "scim.edgeSecretName" -}}
+{{- default (printf "%s-edge" (include "scim.fullname" .)) .Values.edgeSecret.existingSecret }}
+{{- end }}
+
+{{/* The env var that gives scim-edge and identity-service their shared SCIM_EDGE_SECRET. */}}
+{{- define "scim.edgeSecretEnv" -}}
+{{- dict "name" "SCIM_EDGE_SECRET" "valueFrom" (dict "secretKeyRef" (dict "name" (include "scim.edgeSecretName" .) "key" .Values.edgeSecret.existingSecretKey)) | toJson }}
+{{- end }}
+
 {{/* The PodDisruptionBudget policy of a component's values (minAvailable wins when both are set). */}}
 {{- define "scim.pdbPolicy" -}}
 {{- if not (kindIs "invalid" .minAvailable) }}
