@@ -273,7 +273,8 @@ class BulkRun {
     state_[i] = State::kRunning;
     running_.push_back(i);
     bool stopped = false;
-    absl::Status deps = RunDependencies(i, path + "\n" + data, &stopped);
+    absl::Status deps = RunDependencies(i, path, &stopped);
+    if (deps.ok() && !stopped) deps = RunDependencies(i, data, &stopped);
     running_.pop_back();
     state_[i] = State::kPending;
     if (stopped || Stopped()) return;  // not run, so not answered
