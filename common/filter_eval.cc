@@ -152,9 +152,9 @@ std::string ResourceTypeOf(const Descriptor* d) {
 // relative to the base URL ("/Users/<id>"), which only the edge knows; it
 // strips the base from filter literals before sending them.
 absl::Status CollectDerivedMeta(const Message& m, const FieldDescriptor* f,
-                                const std::vector<std::string>& path,
-                                size_t at, const Target& target,
-                                std::vector<Leaf>* out, bool* handled) {
+                                const std::vector<std::string>& path, size_t at,
+                                const Target& target, std::vector<Leaf>* out,
+                                bool* handled) {
   const std::string& name = path[at + 1];
   bool type = absl::EqualsIgnoreCase(name, "resourceType");
   bool location = absl::EqualsIgnoreCase(name, "location");
@@ -216,8 +216,7 @@ absl::Status CollectField(const Message& m, const FieldDescriptor* f,
   bool timestamp = type == google::protobuf::Timestamp::descriptor();
   if (!last && type == scim::common::v1::Meta::descriptor()) {
     bool handled = false;
-    absl::Status s =
-        CollectDerivedMeta(m, f, path, at, target, out, &handled);
+    absl::Status s = CollectDerivedMeta(m, f, path, at, target, out, &handled);
     if (handled || !s.ok()) return s;
   }
   // A complex attribute compared as a whole means its "value"; one without
@@ -432,8 +431,10 @@ absl::Status CheckLiteral(const Filter& f) {
 // The empty element of the complex attribute at `attribute`, against which
 // a value filter's own paths are checked; nullptr when the path does not
 // name a complex attribute.
-const Message* ElementPrototype(const Message& m, const std::string& attribute) {
-  std::vector<std::string> parts = absl::StrSplit(NormalizePath(attribute), '.');
+const Message* ElementPrototype(const Message& m,
+                                const std::string& attribute) {
+  std::vector<std::string> parts =
+      absl::StrSplit(NormalizePath(attribute), '.');
   const Descriptor* d = m.GetDescriptor();
   for (const std::string& part : parts) {
     if (d == nullptr) return nullptr;

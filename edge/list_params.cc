@@ -55,13 +55,13 @@ std::string QueryString(const RequestContext& ctx, const std::string& key) {
 // the literals compared with it.
 void RelativeLocations(const std::string& base_url,
                        scim::common::v1::Filter* f) {
-  for (auto& child : *f->mutable_children()) RelativeLocations(base_url, &child);
+  for (auto& child : *f->mutable_children())
+    RelativeLocations(base_url, &child);
   std::string lower = absl::AsciiStrToLower(f->attribute());
   absl::string_view name = lower;
   absl::ConsumePrefix(&name, "urn:ietf:params:scim:schemas:core:2.0:user:");
   absl::ConsumePrefix(&name, "urn:ietf:params:scim:schemas:core:2.0:group:");
-  if (name != "meta.location" ||
-      !f->value().has_string_value()) {
+  if (name != "meta.location" || !f->value().has_string_value()) {
     return;
   }
   const std::string& v = f->value().string_value();

@@ -105,7 +105,8 @@ std::optional<IfMatch> IfMatch::FromHeaders(
   return IfMatch(it->second);
 }
 
-absl::Status IfMatch::Check(int64_t version, const std::string& resource) const {
+absl::Status IfMatch::Check(int64_t version,
+                            const std::string& resource) const {
   if (any_) return absl::OkStatus();
   // A header not understood whole is never half-trusted.
   for (int64_t v : versions_) {
@@ -113,8 +114,8 @@ absl::Status IfMatch::Check(int64_t version, const std::string& resource) const 
   }
   std::string now = "the " + resource + " is at " + ETagFor(version);
   // Echoed so the administrator sees what was sent; bounded, as any header.
-  std::string sent = header_.size() > 100 ? header_.substr(0, 100) + "..."
-                                          : header_;
+  std::string sent =
+      header_.size() > 100 ? header_.substr(0, 100) + "..." : header_;
   if (malformed_) {
     return absl::FailedPreconditionError(
         "If-Match '" + sent + "' is not a list of entity-tags (" + now +
@@ -123,8 +124,8 @@ absl::Status IfMatch::Check(int64_t version, const std::string& resource) const 
   }
   if (versions_.empty()) {
     return absl::FailedPreconditionError(
-        "If-Match '" + sent + "' names no version this server issued (" +
-        now + "); send the ETag of the last response");
+        "If-Match '" + sent + "' names no version this server issued (" + now +
+        "); send the ETag of the last response");
   }
   return absl::FailedPreconditionError(
       "If-Match '" + sent + "' does not match: " + now +

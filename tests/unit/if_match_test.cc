@@ -48,8 +48,8 @@ TEST(IfMatchTest, AListMatchesWhenAnyEntryDoes) {
 }
 
 TEST(IfMatchTest, WhatCannotMatchIsRefusedWithADetail) {
-  for (const char* bad : {"3", "W/3", "\"3", "W/\"3\" junk", "", ",", "abc",
-                          "W/\"3\" W/\"4\""}) {
+  for (const char* bad :
+       {"3", "W/3", "\"3", "W/\"3\" junk", "", ",", "abc", "W/\"3\" W/\"4\""}) {
     std::string detail = Refusal(bad, 3);
     EXPECT_NE(detail.find("If-Match"), std::string::npos) << bad;
     EXPECT_NE(detail.find("W/\"3\""), std::string::npos) << bad;
