@@ -1,6 +1,7 @@
 #include "common/filter_eval.h"
 
 #include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
 #include <google/protobuf/timestamp.pb.h>
 
 #include <optional>
@@ -128,19 +129,75 @@ void AddScalar(const Message& m, const FieldDescriptor* f, int index,
   out->push_back(std::move(leaf));
 }
 
+// Where collection is going: the whole path as written (for errors), the
+// elements of a value path's attribute (when evaluating one), and whether
+// only presence is asked (`pr`), which any complex value can answer.
+struct Target {
+  const std::string& full;
+  std::vector<const Message*>* elements = nullptr;
+  bool presence = false;
+};
+
 absl::Status Collect(const Message& m, const std::vector<std::string>& path,
-                     size_t at, const std::string& full,
-                     std::vector<const Message*>* elements,
-                     std::vector<Leaf>* out);
+                     size_t at, const Target& target, std::vector<Leaf>* out);
+
+// The SCIM resource type a message is served as.
+std::string ResourceTypeOf(const Descriptor* d) {
+  if (d->full_name() == "scim.role.v1.Role") return "Group";
+  return d->name();
+}
+
+// meta.resourceType, meta.location and meta.version are not stored: they
+// follow from the resource's type, id and meta.version. meta.location is
+// relative to the base URL ("/Users/<id>"), which only the edge knows; it
+// strips the base from filter literals before sending them.
+absl::Status CollectDerivedMeta(const Message& m, const FieldDescriptor* f,
+                                const std::vector<std::string>& path, size_t at,
+                                const Target& target, std::vector<Leaf>* out,
+                                bool* handled) {
+  const std::string& name = path[at + 1];
+  bool type = absl::EqualsIgnoreCase(name, "resourceType");
+  bool location = absl::EqualsIgnoreCase(name, "location");
+  bool version = absl::EqualsIgnoreCase(name, "version");
+  *handled = type || location || version;
+  if (!*handled) return absl::OkStatus();
+  if (at + 2 < path.size()) {
+    return FilterError("'" + target.full + "' has no sub-attribute '" +
+                       path[at + 2] + "'");
+  }
+  const Reflection* r = m.GetReflection();
+  if (!r->HasField(m, f)) return absl::OkStatus();
+  const Descriptor* d = m.GetDescriptor();
+  if (type) {
+    out->push_back(Leaf::Str(ResourceTypeOf(d)));
+  } else if (location) {
+    const FieldDescriptor* id = FindField(d, "id");
+    if (id == nullptr || id->cpp_type() != FieldDescriptor::CPPTYPE_STRING) {
+      return absl::OkStatus();
+    }
+    out->push_back(
+        Leaf::Str("/" + ResourceTypeOf(d) + "s/" + r->GetString(m, id)));
+  } else {
+    const auto& meta =
+        static_cast<const scim::common::v1::Meta&>(r->GetMessage(m, f));
+    // The ETag form the edge sends (W/"<version>"), so a client can filter
+    // with the value it read.
+    out->push_back(Leaf::Str("W/\"" + std::to_string(meta.version()) + "\""));
+  }
+  return absl::OkStatus();
+}
+
+// Whether a complex value holds anything (RFC 7644 §3.4.2.2 `pr`: "a
+// non-empty node").
+bool NonEmpty(const Message& sub) { return sub.ByteSizeLong() > 0; }
 
 // Values of `field` in `m`, descending into the rest of the path.
 absl::Status CollectField(const Message& m, const FieldDescriptor* f,
                           const std::vector<std::string>& path, size_t at,
-                          const std::string& full,
-                          std::vector<const Message*>* elements,
-                          std::vector<Leaf>* out) {
+                          const Target& target, std::vector<Leaf>* out) {
   const Reflection* r = m.GetReflection();
   bool last = at + 1 == path.size();
+  const std::string& full = target.full;
   if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
     if (!last)
       return FilterError("'" + full + "' has no sub-attribute '" +
@@ -155,27 +212,51 @@ absl::Status CollectField(const Message& m, const FieldDescriptor* f,
     }
     return absl::OkStatus();
   }
+  const Descriptor* type = f->message_type();
+  bool timestamp = type == google::protobuf::Timestamp::descriptor();
+  if (!last && type == scim::common::v1::Meta::descriptor()) {
+    bool handled = false;
+    absl::Status s = CollectDerivedMeta(m, f, path, at, target, out, &handled);
+    if (handled || !s.ok()) return s;
+  }
+  // A complex attribute compared as a whole means its "value"; one without
+  // a "value" can only be asked whether it is present. Decided by type, so
+  // the error does not depend on which users happen to have the attribute.
+  const FieldDescriptor* value =
+      last && !timestamp ? FindField(type, "value") : nullptr;
+  bool whole = last && !timestamp && target.elements == nullptr;
+  if (whole && value == nullptr) {
+    if (!target.presence) {
+      return FilterError("'" + full +
+                         "' is complex; name one of its sub-attributes, as in "
+                         "name.familyName, or test it with 'pr'");
+    }
+    bool present = false;
+    if (f->is_repeated()) {
+      for (int i = 0; i < r->FieldSize(m, f) && !present; ++i) {
+        present = NonEmpty(r->GetRepeatedMessage(m, f, i));
+      }
+    } else {
+      present = r->HasField(m, f) && NonEmpty(r->GetMessage(m, f));
+    }
+    if (present) out->push_back(Leaf::Bool(true));
+    return absl::OkStatus();
+  }
   auto visit = [&](const Message& sub) -> absl::Status {
-    if (sub.GetDescriptor() == google::protobuf::Timestamp::descriptor()) {
+    if (timestamp) {
       const auto& ts = static_cast<const google::protobuf::Timestamp&>(sub);
       out->push_back(Leaf::Time(ToUnixMicros(ts)));
       return absl::OkStatus();
     }
     if (last) {
-      if (elements != nullptr) {
-        elements->push_back(&sub);
+      if (target.elements != nullptr) {
+        target.elements->push_back(&sub);
         return absl::OkStatus();
-      }
-      // A complex attribute compared as a whole means its "value".
-      const FieldDescriptor* value = FindField(sub.GetDescriptor(), "value");
-      if (value == nullptr) {
-        return FilterError("'" + full +
-                           "' is complex; name one of its sub-attributes");
       }
       AddScalar(sub, value, -1, out);
       return absl::OkStatus();
     }
-    return Collect(sub, path, at + 1, full, elements, out);
+    return Collect(sub, path, at + 1, target, out);
   };
   if (f->is_repeated()) {
     for (int i = 0; i < r->FieldSize(m, f); ++i) {
@@ -186,23 +267,21 @@ absl::Status CollectField(const Message& m, const FieldDescriptor* f,
   }
   if (!r->HasField(m, f) && !last) {
     // Still validate the path against the type, so typos are reported.
-    return Collect(r->GetMessage(m, f), path, at + 1, full, elements, out);
+    return Collect(r->GetMessage(m, f), path, at + 1, target, out);
   }
   if (!r->HasField(m, f)) return absl::OkStatus();
   return visit(r->GetMessage(m, f));
 }
 
 absl::Status Collect(const Message& m, const std::vector<std::string>& path,
-                     size_t at, const std::string& full,
-                     std::vector<const Message*>* elements,
-                     std::vector<Leaf>* out) {
+                     size_t at, const Target& target, std::vector<Leaf>* out) {
   const FieldDescriptor* f = FindField(m.GetDescriptor(), path[at]);
   if (f == nullptr) {
-    return FilterError("unknown attribute '" + full +
+    return FilterError("unknown attribute '" + target.full +
                        "' in filter; use a SCIM attribute name such as "
                        "userName, externalId or emails.value");
   }
-  return CollectField(m, f, path, at, full, elements, out);
+  return CollectField(m, f, path, at, target, out);
 }
 
 absl::Status CollectCustomField(const Message& m, const std::string& id,
@@ -232,7 +311,7 @@ absl::Status CollectCustomField(const Message& m, const std::string& id,
 }
 
 absl::Status CollectPath(const Message& m, const std::string& attribute,
-                         std::vector<const Message*>* elements,
+                         std::vector<const Message*>* elements, bool presence,
                          std::vector<Leaf>* out) {
   if (absl::StartsWithIgnoreCase(attribute, kCustomFieldsUrn)) {
     return CollectCustomField(
@@ -245,12 +324,18 @@ absl::Status CollectPath(const Message& m, const std::string& attribute,
       return FilterError("malformed attribute path '" + attribute +
                          "' in filter");
   }
-  return Collect(m, parts, 0, attribute, elements, out);
+  return Collect(m, parts, 0, Target{attribute, elements, presence}, out);
 }
 
+// RFC 7643's caseExact attributes among those filters reach (its §3.1
+// common attributes), however the path is spelled.
 bool CaseExact(const std::string& attribute) {
-  return absl::EqualsIgnoreCase(attribute, "id") ||
-         absl::EqualsIgnoreCase(attribute, "externalId");
+  std::string path = NormalizePath(attribute);
+  for (const char* name : {"id", "externalId", "meta.resourceType",
+                           "meta.location", "meta.version"}) {
+    if (absl::EqualsIgnoreCase(path, name)) return true;
+  }
+  return false;
 }
 
 // Three-way comparison of a found value with the literal; nullopt when the
@@ -320,15 +405,106 @@ bool Present(const Leaf& leaf) {
 
 absl::StatusOr<bool> Evaluate(const Message& m, const Filter& f, int depth);
 
+bool IsOrdering(Filter::Op op) {
+  return op == Filter::GT || op == Filter::GE || op == Filter::LT ||
+         op == Filter::LE;
+}
+
+// Literals an operator cannot take, whatever the attribute holds.
+absl::Status CheckLiteral(const Filter& f) {
+  FilterValue::KindCase kind = f.value().kind_case();
+  if (kind == FilterValue::kNullValue && f.op() != Filter::EQ &&
+      f.op() != Filter::NE) {
+    return FilterError("'" + f.attribute() +
+                       "': null compares only with eq and ne; test presence "
+                       "with 'pr'");
+  }
+  // RFC 7644 §3.4.2.2: booleans have no order.
+  if (kind == FilterValue::kBoolValue && IsOrdering(f.op())) {
+    return FilterError("'" + f.attribute() +
+                       "': gt, ge, lt and le do not apply to true/false; "
+                       "use eq or ne");
+  }
+  return absl::OkStatus();
+}
+
+// The empty element of the complex attribute at `attribute`, against which
+// a value filter's own paths are checked; nullptr when the path does not
+// name a complex attribute.
+const Message* ElementPrototype(const Message& m,
+                                const std::string& attribute) {
+  std::vector<std::string> parts =
+      absl::StrSplit(NormalizePath(attribute), '.');
+  const Descriptor* d = m.GetDescriptor();
+  for (const std::string& part : parts) {
+    if (d == nullptr) return nullptr;
+    const FieldDescriptor* f = FindField(d, part);
+    if (f == nullptr || f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
+      return nullptr;
+    }
+    d = f->message_type();
+  }
+  if (d == nullptr || d == google::protobuf::Timestamp::descriptor()) {
+    return nullptr;
+  }
+  return google::protobuf::MessageFactory::generated_factory()->GetPrototype(d);
+}
+
+// Checks every attribute path and literal of `f` against the type of
+// `prototype`, with no short-circuit, so an error never depends on data.
+absl::Status Validate(const Message& prototype, const Filter& f, int depth) {
+  if (depth > 64) return FilterError("filter is nested too deeply");
+  switch (f.op()) {
+    case Filter::AND:
+    case Filter::OR:
+      for (const Filter& c : f.children()) {
+        if (absl::Status s = Validate(prototype, c, depth + 1); !s.ok()) {
+          return s;
+        }
+      }
+      return absl::OkStatus();
+    case Filter::NOT:
+      if (f.children_size() != 1) return FilterError("'not' takes one filter");
+      return Validate(prototype, f.children(0), depth + 1);
+    case Filter::OP_UNSPECIFIED:
+      if (!f.has_value_filter()) return FilterError("empty filter");
+      break;
+    default:
+      break;
+  }
+  if (f.op() != Filter::PR && f.op() != Filter::OP_UNSPECIFIED) {
+    if (absl::Status s = CheckLiteral(f); !s.ok()) return s;
+  }
+  bool presence = f.op() == Filter::PR;
+  std::vector<Leaf> ignored;
+  if (!f.has_value_filter()) {
+    return CollectPath(prototype, f.attribute(), nullptr, presence, &ignored);
+  }
+  std::vector<const Message*> elements;
+  absl::Status s =
+      CollectPath(prototype, f.attribute(), &elements, presence, &ignored);
+  if (!s.ok()) return s;
+  const Message* element = ElementPrototype(prototype, f.attribute());
+  if (element == nullptr) {
+    return FilterError("'" + f.attribute() +
+                       "[...]': a value filter applies only to a complex "
+                       "attribute such as emails");
+  }
+  s = Validate(*element, f.value_filter(), depth + 1);
+  if (!s.ok() || f.sub_attribute().empty()) return s;
+  return CollectPath(*element, f.sub_attribute(), nullptr, presence, &ignored);
+}
+
 // Values at `f.attribute`; under a value filter only those of the elements
 // that satisfy it.
 absl::Status Values(const Message& m, const Filter& f, int depth,
                     std::vector<Leaf>* out) {
+  bool presence = f.op() == Filter::PR;
   if (!f.has_value_filter()) {
-    return CollectPath(m, f.attribute(), nullptr, out);
+    return CollectPath(m, f.attribute(), nullptr, presence, out);
   }
   std::vector<const Message*> elements;
-  absl::Status s = CollectPath(m, f.attribute(), &elements, out);
+  absl::Status s = CollectPath(m, f.attribute(), &elements, presence, out);
   if (!s.ok()) return s;
   for (const Message* e : elements) {
     absl::StatusOr<bool> ok = Evaluate(*e, f.value_filter(), depth + 1);
@@ -337,7 +513,7 @@ absl::Status Values(const Message& m, const Filter& f, int depth,
     if (f.sub_attribute().empty()) {
       out->push_back(Leaf::Bool(true));
     } else {
-      s = CollectPath(*e, f.sub_attribute(), nullptr, out);
+      s = CollectPath(*e, f.sub_attribute(), nullptr, presence, out);
       if (!s.ok()) return s;
     }
   }
@@ -382,12 +558,11 @@ absl::StatusOr<bool> Evaluate(const Message& m, const Filter& f, int depth) {
   absl::Status s = Values(m, f, depth, &values);
   if (!s.ok()) return s;
   bool exact = CaseExact(f.attribute());
+  if (absl::Status s = CheckLiteral(f); !s.ok()) return s;
   if (f.value().kind_case() == FilterValue::kNullValue) {
     bool present = false;
     for (const Leaf& l : values) present |= Present(l);
-    if (f.op() == Filter::EQ) return !present;
-    if (f.op() == Filter::NE) return present;
-    return FilterError("null compares only with eq and ne");
+    return f.op() == Filter::EQ ? !present : present;
   }
   if (f.op() == Filter::NE) {
     for (const Leaf& l : values) {
@@ -420,7 +595,7 @@ bool SortKey::Before(const SortKey& other, bool descending) const {
 absl::StatusOr<SortKey> SortKeyOf(const Message& resource,
                                   const std::string& attribute) {
   std::vector<Leaf> values;
-  absl::Status s = CollectPath(resource, attribute, nullptr, &values);
+  absl::Status s = CollectPath(resource, attribute, nullptr, false, &values);
   if (!s.ok()) {
     return WithScimType(
         absl::InvalidArgumentError(
@@ -453,7 +628,15 @@ absl::StatusOr<SortKey> SortKeyOf(const Message& resource,
   return key;
 }
 
+absl::Status ValidateFilter(const Message& prototype, const Filter& filter) {
+  return Validate(prototype, filter, 0);
+}
+
 absl::StatusOr<bool> Matches(const Message& resource, const Filter& filter) {
+  if (resource.ByteSizeLong() == 0) {
+    // How the stores check a filter before reading any record.
+    if (absl::Status s = ValidateFilter(resource, filter); !s.ok()) return s;
+  }
   return Evaluate(resource, filter, 0);
 }
 

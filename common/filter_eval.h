@@ -16,8 +16,26 @@ namespace scim {
 // SCIM names (userName, name.givenName, emails.value, URN-qualified extension
 // attributes) work without a per-attribute table. An unknown attribute is
 // INVALID_ARGUMENT with scimType invalidFilter.
+//
+// `pr` is true for a non-empty value, or a complex value (name, addresses)
+// with anything set. `eq null` is true when the attribute is absent and
+// `ne null` when present (RFC 7643 §2.5: unassigned and null are the same);
+// null with any other operator, and true/false with gt/ge/lt/le, are
+// invalidFilter. meta.resourceType, meta.version (the ETag, W/"3") and
+// meta.location (relative: "/Users/<id>") are derived, caseExact as id and
+// externalId are.
+//
+// Matching an empty message (a store's way of checking a filter before it
+// reads records) validates the whole filter as ValidateFilter does.
 absl::StatusOr<bool> Matches(const google::protobuf::Message& resource,
                              const scim::common::v1::Filter& filter);
+
+// Checks every attribute path and literal of `filter` against the type of
+// `prototype` (any message of the resource's type), not stopping at the
+// first `and`/`or` operand that decides, so whether a filter is refused
+// never depends on the data.
+absl::Status ValidateFilter(const google::protobuf::Message& prototype,
+                            const scim::common::v1::Filter& filter);
 
 // What a resource sorts by for `sortBy` (RFC 7644 §3.4.2.3): the first
 // value at the attribute path, strings compared ignoring case; a resource

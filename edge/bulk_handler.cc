@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -68,10 +70,27 @@ absl::StatusOr<Operation> ParseOperation(const value& op, size_t index) {
   return out;
 }
 
-// Replaces every "bulkId:<id>" in `text` with the id it created. Returns the
-// first reference that no earlier operation defined, if any.
-std::optional<std::string> Resolve(
-    std::string* text, const std::map<std::string, std::string>& created) {
+// The bulkIds that "bulkId:<id>" references in `text` name, in order.
+std::vector<std::string> References(const std::string& text) {
+  std::vector<std::string> refs;
+  size_t pos = 0;
+  while ((pos = text.find(kBulkIdPrefix, pos)) != std::string::npos) {
+    size_t start = pos + sizeof(kBulkIdPrefix) - 1;
+    size_t end = start;
+    while (end < text.size() && text[end] != '"' && text[end] != '/' &&
+           text[end] != '\\') {
+      ++end;
+    }
+    refs.push_back(text.substr(start, end - start));
+    pos = end;
+  }
+  return refs;
+}
+
+// Replaces every "bulkId:<id>" in `text` with the id it created; each
+// reference is known to be in `created`.
+void Substitute(std::string* text,
+                const std::map<std::string, std::string>& created) {
   size_t pos = 0;
   while ((pos = text->find(kBulkIdPrefix, pos)) != std::string::npos) {
     size_t start = pos + sizeof(kBulkIdPrefix) - 1;
@@ -80,13 +99,14 @@ std::optional<std::string> Resolve(
            (*text)[end] != '\\') {
       ++end;
     }
-    std::string ref = text->substr(start, end - start);
-    auto it = created.find(ref);
-    if (it == created.end()) return ref;
+    auto it = created.find(text->substr(start, end - start));
+    if (it == created.end()) {
+      pos = end;
+      continue;
+    }
     text->replace(pos, end - pos, it->second);
     pos += it->second.size();
   }
-  return std::nullopt;
 }
 
 value ResultFor(const Operation& op, web::http::http_response& response) {
@@ -115,6 +135,205 @@ value ErrorResult(const Operation& op, const absl::Status& status) {
   web::http::http_response response = ErrorResponse(status);
   return ResultFor(op, response);
 }
+
+// References to later POSTs are followed at most this deep, which bounds
+// the recursion whatever the request holds.
+constexpr size_t kMaxBulkIdDepth = 32;
+
+std::string OperationName(size_t index) {
+  return "Operations[" + std::to_string(index) + "]";
+}
+
+// One Bulk request being run (RFC 7644 §3.7.3): operations in request order,
+// each counted as it finishes, stopping once `failOnErrors` have failed, so
+// nothing after the last counted failure runs or is answered. An operation
+// that references the bulkId of a later POST runs that POST first (§3.7.2);
+// a cycle of such references fails with 409 naming it.
+class BulkRun {
+ public:
+  BulkRun(const UsersHandler* users, const GroupsHandler* groups,
+          const RequestContext& ctx,
+          std::vector<absl::StatusOr<Operation>> operations, int fail_on_errors)
+      : users_(users),
+        groups_(groups),
+        ctx_(ctx),
+        operations_(std::move(operations)),
+        fail_on_errors_(fail_on_errors),
+        state_(operations_.size(), State::kPending),
+        results_(operations_.size()) {
+    for (size_t i = 0; i < operations_.size(); ++i) {
+      const auto& op = operations_[i];
+      if (op.ok() && op->method == "POST") definer_.emplace(op->bulk_id, i);
+    }
+  }
+
+  void RunAll() {
+    for (size_t i = 0; i < operations_.size() && !Stopped(); ++i) Run(i);
+  }
+
+  // The results of the operations that ran, in request order.
+  std::vector<value> Results() {
+    std::vector<value> out;
+    for (auto& r : results_) {
+      if (r.has_value()) out.push_back(std::move(*r));
+    }
+    return out;
+  }
+
+ private:
+  enum class State { kPending, kRunning, kDone };
+
+  bool Stopped() const {
+    return fail_on_errors_ > 0 && errors_ >= fail_on_errors_;
+  }
+
+  void Finish(size_t i, value result, bool failed) {
+    results_[i] = std::move(result);
+    state_[i] = State::kDone;
+    if (failed) ++errors_;
+  }
+
+  void Fail(size_t i, const Operation& op, const absl::Status& status) {
+    Finish(i, ErrorResult(op, status), true);
+  }
+
+  // "Operations[2] (bulkId u1) -> Operations[0] (bulkId g1) -> ..." from
+  // the running operation `from` to the one about to run.
+  std::string Cycle(size_t from, size_t to) const {
+    std::string out;
+    bool on = false;
+    for (size_t k : running_) {
+      on |= k == from;
+      if (!on) continue;
+      out += OperationName(k) + " (bulkId " + operations_[k]->bulk_id + ") -> ";
+    }
+    return out + OperationName(to);
+  }
+
+  // Runs the POSTs whose bulkIds `text` references. OK when all created
+  // their resource; `*stopped` when failOnErrors was reached meanwhile.
+  absl::Status RunDependencies(size_t i, const std::string& text,
+                               bool* stopped) {
+    for (const std::string& ref : References(text)) {
+      if (created_.count(ref) > 0) continue;
+      auto d = definer_.find(ref);
+      if (d == definer_.end()) {
+        return InvalidValue(OperationName(i) + " refers to bulkId '" + ref +
+                            "', which no POST of this request defines");
+      }
+      size_t j = d->second;
+      if (state_[j] == State::kRunning) {
+        return absl::AbortedError(
+            "circular bulkId references: " + Cycle(j, j) +
+            "; create the resources first and link them in a later request "
+            "or operation");
+      }
+      if (state_[j] == State::kPending) {
+        if (running_.size() >= kMaxBulkIdDepth) {
+          return InvalidValue(OperationName(i) +
+                              ": bulkId references to later operations nest "
+                              "deeper than " +
+                              std::to_string(kMaxBulkIdDepth) +
+                              "; order the operations so each POST comes "
+                              "before its uses");
+        }
+        Run(j);
+        if (Stopped() && state_[j] == State::kPending) {
+          *stopped = true;
+          return absl::OkStatus();
+        }
+      }
+      if (created_.count(ref) == 0) {
+        return absl::AbortedError(OperationName(i) + " refers to bulkId '" +
+                                  ref + "', whose POST (" + OperationName(j) +
+                                  ") failed");
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  void Run(size_t i) {
+    if (state_[i] != State::kPending || Stopped()) return;
+    const absl::StatusOr<Operation>& parsed = operations_[i];
+    if (!parsed.ok()) {
+      Fail(i, Operation{}, parsed.status());
+      return;
+    }
+    const Operation& op = *parsed;
+    if (op.method == "POST" && definer_.at(op.bulk_id) != i) {
+      Fail(i, op,
+           InvalidValue(OperationName(i) + ": bulkId '" + op.bulk_id +
+                        "' is already used by " +
+                        OperationName(definer_.at(op.bulk_id)) +
+                        "; give each POST its own bulkId"));
+      return;
+    }
+    std::string path = op.path;
+    std::string data = op.has_data ? op.data.serialize() : "";
+    state_[i] = State::kRunning;
+    running_.push_back(i);
+    bool stopped = false;
+    absl::Status deps = RunDependencies(i, path, &stopped);
+    if (deps.ok() && !stopped) deps = RunDependencies(i, data, &stopped);
+    running_.pop_back();
+    state_[i] = State::kPending;
+    if (stopped || Stopped()) return;  // not run, so not answered
+    if (!deps.ok()) {
+      Fail(i, op, deps);
+      return;
+    }
+    Substitute(&path, created_);
+    Substitute(&data, created_);
+    web::http::http_response response = Dispatch(op, path, data);
+    if (op.method == "POST" && response.status_code() == 201) {
+      auto location = response.headers().find("Location");
+      if (location != response.headers().end()) {
+        const std::string& loc = location->second;
+        created_[op.bulk_id] = loc.substr(loc.rfind('/') + 1);
+      }
+    }
+    bool failed = response.status_code() >= 400;
+    Finish(i, ResultFor(op, response), failed);
+  }
+
+  web::http::http_response Dispatch(const Operation& op,
+                                    const std::string& path,
+                                    const std::string& data) const {
+    std::vector<std::string> segs =
+        absl::StrSplit(path, '/', absl::SkipEmpty());
+    RequestContext sub = ctx_;
+    sub.query.clear();
+    // Only the operation's own version is a precondition, never a header
+    // of the /Bulk POST carrying it.
+    sub.headers.erase("if-match");
+    if (!op.version.empty()) sub.headers["if-match"] = op.version;
+    // The audit trail names the operation, not the /Bulk POST carrying it.
+    sub.caller.operation = op.method == "PATCH" ? "patch" : "";
+    bool users = !segs.empty() && absl::EqualsIgnoreCase(segs[0], "Users");
+    bool groups = !segs.empty() && absl::EqualsIgnoreCase(segs[0], "Groups");
+    bool id_ok = (op.method == "POST") == (segs.size() == 1);
+    if ((!users && !groups) || segs.size() > 2 || !id_ok) {
+      return ErrorResponse(InvalidValue(
+          "path '" + op.path + "' must be /Users or /Groups for POST, and " +
+          "/Users/{id} or /Groups/{id} otherwise"));
+    }
+    std::string id = segs.size() == 2 ? segs[1] : "";
+    return users ? users_->Handle(op.method, id, data, sub)
+                 : groups_->Handle(op.method, id, data, sub);
+  }
+
+  const UsersHandler* users_;
+  const GroupsHandler* groups_;
+  const RequestContext& ctx_;
+  std::vector<absl::StatusOr<Operation>> operations_;
+  int fail_on_errors_;
+  std::vector<State> state_;
+  std::vector<std::optional<value>> results_;
+  std::map<std::string, size_t> definer_;       // bulkId -> its first POST
+  std::map<std::string, std::string> created_;  // bulkId -> id created
+  std::vector<size_t> running_;  // operations waiting on their dependencies
+  int errors_ = 0;
+};
 
 }  // namespace
 
@@ -184,89 +403,12 @@ web::http::http_response BulkHandler::Handle(const web::http::method& method,
     error["status"] = value::string("413");
     return JsonResponse(status_codes::RequestEntityTooLarge, error);
   }
-  int fail_on_errors = request->fail_on_errors;
-
-  std::vector<Operation> parsed;
-  std::vector<value> results(request->operations.size());
-  std::vector<bool> done(request->operations.size(), false);
-  std::map<std::string, std::string> created;  // bulkId -> id
-  int errors = 0;
-  for (size_t i = 0; i < request->operations.size(); ++i) {
-    const auto& op = request->operations[i];
-    parsed.push_back(op.ok() ? *op : Operation{});
-    if (!op.ok()) {
-      results[i] =
-          ErrorResult(Operation{"", "", "", "", value(), false}, op.status());
-      done[i] = true;
-      ++errors;
-    }
-  }
-  // An operation may refer to a bulkId created later in the list (RFC 7644
-  // §3.7.2), so each pass runs what it can resolve until nothing moves.
-  bool progress = true;
-  while (progress && (fail_on_errors == 0 || errors < fail_on_errors)) {
-    progress = false;
-    for (size_t i = 0; i < parsed.size(); ++i) {
-      if (done[i]) continue;
-      if (fail_on_errors != 0 && errors >= fail_on_errors) break;
-      Operation& op = parsed[i];
-      std::string path = op.path;
-      std::string data = op.has_data ? op.data.serialize() : "";
-      if (Resolve(&path, created) || Resolve(&data, created)) continue;
-      done[i] = true;
-      progress = true;
-      std::vector<std::string> segs =
-          absl::StrSplit(path, '/', absl::SkipEmpty());
-      RequestContext sub = ctx;
-      sub.query.clear();
-      // The audit trail names the operation, not the /Bulk POST carrying it.
-      sub.caller.operation = op.method == "PATCH" ? "patch" : "";
-      if (!op.version.empty()) sub.headers["if-match"] = op.version;
-      web::http::http_response response;
-      bool users = !segs.empty() && absl::EqualsIgnoreCase(segs[0], "Users");
-      bool groups = !segs.empty() && absl::EqualsIgnoreCase(segs[0], "Groups");
-      bool id_ok = (op.method == "POST") == (segs.size() == 1);
-      if ((!users && !groups) || segs.size() > 2 || !id_ok) {
-        response = ErrorResponse(InvalidValue(
-            "path '" + op.path + "' must be /Users or /Groups for POST, and " +
-            "/Users/{id} or /Groups/{id} otherwise"));
-      } else {
-        std::string id = segs.size() == 2 ? segs[1] : "";
-        response = users ? users_->Handle(op.method, id, data, sub)
-                         : groups_->Handle(op.method, id, data, sub);
-      }
-      if (response.status_code() >= 400) ++errors;
-      if (op.method == "POST" && response.status_code() == 201) {
-        auto location = response.headers().find("Location");
-        if (location != response.headers().end()) {
-          std::string loc = location->second;
-          created[op.bulk_id] = loc.substr(loc.rfind('/') + 1);
-        }
-      }
-      results[i] = ResultFor(op, response);
-    }
-  }
+  BulkRun run(users_, groups_, ctx, std::move(request->operations),
+              request->fail_on_errors);
+  run.RunAll();
   value out = value::object();
   out["schemas"] = value::array({value::string(kBulkResponseSchema)});
-  std::vector<value> answered;
-  for (size_t i = 0; i < parsed.size(); ++i) {
-    if (done[i]) {
-      answered.push_back(results[i]);
-    } else if (fail_on_errors == 0 || errors < fail_on_errors) {
-      // Never resolvable: it names a bulkId no operation created.
-      std::string path = parsed[i].path;
-      std::string data = parsed[i].has_data ? parsed[i].data.serialize() : "";
-      std::optional<std::string> missing = Resolve(&path, created);
-      if (!missing) missing = Resolve(&data, created);
-      answered.push_back(ErrorResult(
-          parsed[i],
-          WithScimType(absl::AlreadyExistsError(
-                           "bulkId '" + missing.value_or("") +
-                           "' is not created by any operation of this request"),
-                       "invalidValue")));
-    }
-  }
-  out["Operations"] = value::array(std::move(answered));
+  out["Operations"] = value::array(run.Results());
   return JsonResponse(status_codes::OK, out);
 }
 

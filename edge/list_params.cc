@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "common/status_map.h"
 #include "edge/filter_parser.h"
 #include "edge/request_body.h"
@@ -49,12 +50,33 @@ std::string QueryString(const RequestContext& ctx, const std::string& key) {
   return it == ctx.query.end() ? "" : it->second;
 }
 
+// identity-service and role-service know meta.location only relative to the
+// base URL ("/Users/<id>"), so the base this request came in on is cut from
+// the literals compared with it.
+void RelativeLocations(const std::string& base_url,
+                       scim::common::v1::Filter* f) {
+  for (auto& child : *f->mutable_children())
+    RelativeLocations(base_url, &child);
+  std::string lower = absl::AsciiStrToLower(f->attribute());
+  absl::string_view name = lower;
+  absl::ConsumePrefix(&name, "urn:ietf:params:scim:schemas:core:2.0:user:");
+  absl::ConsumePrefix(&name, "urn:ietf:params:scim:schemas:core:2.0:group:");
+  if (name != "meta.location" || !f->value().has_string_value()) {
+    return;
+  }
+  const std::string& v = f->value().string_value();
+  if (!base_url.empty() && absl::StartsWithIgnoreCase(v, base_url)) {
+    f->mutable_value()->set_string_value(v.substr(base_url.size()));
+  }
+}
+
 absl::StatusOr<ListParams> Finish(const RawParams& raw,
                                   const RequestContext& ctx) {
   ListParams p;
   if (!raw.filter.empty()) {
     auto parsed = ParseFilter(raw.filter);
     if (!parsed.ok()) return parsed.status();
+    RelativeLocations(ctx.base_url, &*parsed);
     p.filter = std::move(*parsed);
   }
   int max_page = PolicyInt(ctx, "max_page_size", 5000);

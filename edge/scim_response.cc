@@ -1,5 +1,6 @@
 #include "edge/scim_response.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/strip.h"
 #include "common/status_map.h"
@@ -58,6 +59,77 @@ std::optional<int64_t> VersionFromETag(const std::string& etag) {
   int64_t n = 0;
   if (!absl::SimpleAtoi(v, &n)) return std::nullopt;
   return n;
+}
+
+IfMatch::IfMatch(const std::string& header) : header_(header) {
+  absl::string_view rest = absl::StripAsciiWhitespace(header);
+  if (rest == "*") {
+    any_ = true;
+    return;
+  }
+  // 1#entity-tag: tags separated by commas and optional whitespace.
+  bool any_tag = false;
+  while (!rest.empty()) {
+    if (rest.front() == ',' || rest.front() == ' ' || rest.front() == '\t') {
+      rest.remove_prefix(1);
+      continue;
+    }
+    absl::string_view tag = rest;
+    absl::ConsumePrefix(&tag, "W/");
+    size_t close = tag.size() > 1 && tag.front() == '"'
+                       ? tag.find('"', 1)
+                       : absl::string_view::npos;
+    if (close == absl::string_view::npos) {
+      malformed_ = true;
+      return;
+    }
+    int64_t version = 0;
+    if (absl::SimpleAtoi(tag.substr(1, close - 1), &version)) {
+      versions_.push_back(version);
+    }
+    any_tag = true;
+    rest = tag.substr(close + 1);
+    rest = absl::StripLeadingAsciiWhitespace(rest);
+    if (!rest.empty() && rest.front() != ',') {
+      malformed_ = true;
+      return;
+    }
+  }
+  malformed_ = !any_tag;
+}
+
+std::optional<IfMatch> IfMatch::FromHeaders(
+    const std::map<std::string, std::string>& headers) {
+  auto it = headers.find("if-match");
+  if (it == headers.end()) return std::nullopt;
+  return IfMatch(it->second);
+}
+
+absl::Status IfMatch::Check(int64_t version,
+                            const std::string& resource) const {
+  if (any_) return absl::OkStatus();
+  // A header not understood whole is never half-trusted.
+  for (int64_t v : versions_) {
+    if (v == version && !malformed_) return absl::OkStatus();
+  }
+  std::string now = "the " + resource + " is at " + ETagFor(version);
+  // Echoed so the administrator sees what was sent; bounded, as any header.
+  std::string sent =
+      header_.size() > 100 ? header_.substr(0, 100) + "..." : header_;
+  if (malformed_) {
+    return absl::FailedPreconditionError(
+        "If-Match '" + sent + "' is not a list of entity-tags (" + now +
+        "); send the ETag of the last response, such as " + ETagFor(version) +
+        ", or * for any version");
+  }
+  if (versions_.empty()) {
+    return absl::FailedPreconditionError(
+        "If-Match '" + sent + "' names no version this server issued (" + now +
+        "); send the ETag of the last response");
+  }
+  return absl::FailedPreconditionError(
+      "If-Match '" + sent + "' does not match: " + now +
+      ", changed since; read it again and retry with its ETag");
 }
 
 web::json::value MetaToJson(const scim::common::v1::Meta& meta,

@@ -4,8 +4,10 @@
 #include <cpprest/http_msg.h>
 #include <cpprest/json.h>
 
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "scim/common/v1/common.pb.h"
@@ -34,6 +36,35 @@ web::json::value MetaToJson(const scim::common::v1::Meta& meta,
 // W/"<version>" and back; nullopt for '*' or anything unparseable.
 std::string ETagFor(int64_t version);
 std::optional<int64_t> VersionFromETag(const std::string& etag);
+
+// A request's If-Match header (RFC 7232 §3.1): `*`, or a list of
+// entity-tags of which any may match. Tags compare weakly, by version with
+// or without W/, since every ETag this server sends is weak (RFC 7644
+// §3.14). A tag that is malformed or names no version this server issued
+// can never match, so the write is refused (412) instead of going ahead
+// unchecked.
+class IfMatch {
+ public:
+  explicit IfMatch(const std::string& header);
+
+  // The request's precondition; nullopt when it has no If-Match. `headers`
+  // have lower-cased names, as RequestContext::headers.
+  static std::optional<IfMatch> FromHeaders(
+      const std::map<std::string, std::string>& headers);
+
+  // `*`: any existing resource matches.
+  bool any() const { return any_; }
+
+  // OK when a `resource` ("user", "group") at `version` satisfies the
+  // header; FAILED_PRECONDITION (412) saying why and what to send otherwise.
+  absl::Status Check(int64_t version, const std::string& resource) const;
+
+ private:
+  std::string header_;
+  bool any_ = false;
+  bool malformed_ = false;
+  std::vector<int64_t> versions_;
+};
 
 }  // namespace scim::edge
 

@@ -23,12 +23,6 @@ absl::StatusOr<pb::User> ParseUser(const std::string& body) {
   return UserFromJson(*json);
 }
 
-std::optional<int64_t> IfMatchVersion(const RequestContext& ctx) {
-  auto it = ctx.headers.find("if-match");
-  if (it == ctx.headers.end()) return std::nullopt;
-  return VersionFromETag(it->second);
-}
-
 web::http::http_response MethodNotAllowed(const web::http::method& method,
                                           const std::string& path,
                                           const std::string& allow) {
@@ -116,6 +110,21 @@ absl::StatusOr<pb::User> UsersHandler::Fetch(const std::string& id,
       });
 }
 
+// Turns the request's If-Match into the version the replace must find: it
+// is checked against the stored user here (so `*` and lists work), and the
+// write re-checks, so a writer landing in between still gets 412.
+absl::StatusOr<std::optional<int64_t>> UsersHandler::ExpectedVersion(
+    const std::string& id, const RequestContext& ctx) const {
+  std::optional<IfMatch> if_match = IfMatch::FromHeaders(ctx.headers);
+  if (!if_match) return std::nullopt;
+  auto current = Fetch(id, ctx);
+  if (!current.ok()) return current.status();
+  absl::Status s = if_match->Check(current->meta().version(), "user");
+  if (!s.ok()) return s;
+  if (if_match->any()) return std::nullopt;
+  return current->meta().version();
+}
+
 web::http::http_response UsersHandler::Create(const std::string& body,
                                               const RequestContext& ctx) const {
   absl::StatusOr<pb::User> user = ParseUser(body);
@@ -180,7 +189,9 @@ web::http::http_response UsersHandler::Replace(
   request.set_tenant_id(ctx.tenant.id());
   *request.mutable_user() = std::move(*user);
   request.mutable_user()->set_id(id);
-  if (auto v = IfMatchVersion(ctx)) request.set_expected_version(*v);
+  auto expected = ExpectedVersion(id, ctx);
+  if (!expected.ok()) return ErrorResponse(expected.status());
+  if (*expected) request.set_expected_version(**expected);
   auto replaced = backends_->Invoke<pb::User>(
       ctx.caller, [&](grpc::ClientContext* c, pb::User* reply) {
         return backends_->identity().ReplaceUser(c, request, reply);
@@ -197,16 +208,16 @@ web::http::http_response UsersHandler::Patch(const std::string& id,
                                              const RequestContext& ctx) const {
   auto patch = ParseJsonObject(body);
   if (!patch.ok()) return ErrorResponse(patch.status());
-  std::optional<int64_t> if_match = IfMatchVersion(ctx);
+  std::optional<IfMatch> if_match = IfMatch::FromHeaders(ctx.headers);
   std::string location = ctx.base_url + "/Users/" + id;
   for (int attempt = 0; attempt < kPatchAttempts; ++attempt) {
     auto current = Fetch(id, ctx);
     if (!current.ok()) return ErrorResponse(current.status());
-    if (if_match && *if_match != current->meta().version()) {
-      return ErrorResponse(absl::FailedPreconditionError(
-          "the user changed since version " + std::to_string(*if_match) +
-          " (now " + std::to_string(current->meta().version()) +
-          "); read it again and resend the PATCH"));
+    if (if_match) {
+      // Checked on every attempt: a write that landed in between makes the
+      // version the client named stale.
+      absl::Status s = if_match->Check(current->meta().version(), "user");
+      if (!s.ok()) return ErrorResponse(s);
     }
     web::json::value json = UserToJson(*current, location);
     absl::Status applied = ApplyPatch(*patch, UserResource(), &json);
@@ -243,16 +254,20 @@ web::http::http_response UsersHandler::Patch(const std::string& id,
 
 web::http::http_response UsersHandler::Delete(const std::string& id,
                                               const RequestContext& ctx) const {
-  std::optional<int64_t> version = IfMatchVersion(ctx);
   if (ctx.Policy("delete_mode") == "soft") {
+    std::optional<IfMatch> if_match = IfMatch::FromHeaders(ctx.headers);
     // Soft delete keeps the user and its history, deactivated.
     auto user = Fetch(id, ctx);
     if (!user.ok()) return ErrorResponse(user.status());
+    if (if_match) {
+      absl::Status s = if_match->Check(user->meta().version(), "user");
+      if (!s.ok()) return ErrorResponse(s);
+    }
     pb::ReplaceUserRequest request;
     request.set_tenant_id(ctx.tenant.id());
     *request.mutable_user() = *user;
     request.mutable_user()->set_active(false);
-    request.set_expected_version(version.value_or(user->meta().version()));
+    request.set_expected_version(user->meta().version());
     auto replaced = backends_->Invoke<pb::User>(
         ctx.caller, [&](grpc::ClientContext* c, pb::User* reply) {
           return backends_->identity().ReplaceUser(c, request, reply);
@@ -263,7 +278,9 @@ web::http::http_response UsersHandler::Delete(const std::string& id,
   pb::DeleteUserRequest request;
   request.set_tenant_id(ctx.tenant.id());
   request.set_id(id);
-  if (version) request.set_expected_version(*version);
+  auto expected = ExpectedVersion(id, ctx);
+  if (!expected.ok()) return ErrorResponse(expected.status());
+  if (*expected) request.set_expected_version(**expected);
   auto deleted = backends_->Invoke<pb::DeleteUserResponse>(
       ctx.caller, [&](grpc::ClientContext* c, pb::DeleteUserResponse* reply) {
         return backends_->identity().DeleteUser(c, request, reply);

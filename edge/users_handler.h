@@ -3,6 +3,7 @@
 
 #include <cpprest/http_msg.h>
 
+#include <optional>
 #include <string>
 
 #include "edge/backends.h"
@@ -42,6 +43,11 @@ class UsersHandler {
   absl::Status ResolveRoles(scim::identity::v1::User* user,
                             const RequestContext& ctx) const;
   absl::StatusOr<scim::identity::v1::User> Fetch(
+      const std::string& id, const RequestContext& ctx) const;
+  // The version a write must find for the request's If-Match (nullopt: no
+  // If-Match, or `*`), after checking it against the stored user: 412 when
+  // it cannot match, 404 when there is no such user.
+  absl::StatusOr<std::optional<int64_t>> ExpectedVersion(
       const std::string& id, const RequestContext& ctx) const;
   // 200/201 with the user (projected as the query asks), its Location and
   // ETag.

@@ -217,6 +217,8 @@ grpc::Status IdentityServiceImpl::ListUsers(grpc::ServerContext* context,
   response->mutable_page()->set_total_results(page->total_results);
   response->mutable_page()->set_start_index(page->start_index);
   response->mutable_page()->set_items_per_page(response->users_size());
+  response->set_records_examined(
+      static_cast<uint64_t>(page->records_examined));
   return grpc::Status::OK;
 }
 

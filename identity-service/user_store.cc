@@ -405,6 +405,17 @@ std::optional<std::vector<std::string>> UserStore::IndexCandidates(
     }
     return all;
   }
+  if (f.op() == Filter::OP_UNSPECIFIED && f.has_value_filter() &&
+      CoreAttribute(f.attribute()) == "emails") {
+    // emails[value eq "x" and type eq "work"]: as emails.value eq "x".
+    Filter inner = f.value_filter();
+    std::function<void(Filter*)> qualify = [&](Filter* g) {
+      if (!g->attribute().empty()) g->set_attribute("emails." + g->attribute());
+      for (Filter& c : *g->mutable_children()) qualify(&c);
+    };
+    qualify(&inner);
+    return IndexCandidates(tenant, inner);
+  }
   if (f.op() != Filter::EQ ||
       f.value().kind_case() != FilterValue::kStringValue) {
     return std::nullopt;
@@ -412,6 +423,8 @@ std::optional<std::vector<std::string>> UserStore::IndexCandidates(
   const std::string& v = f.value().string_value();
   std::string attr = CoreAttribute(f.attribute());
   if (f.has_value_filter()) {
+    // emails[type eq "work"].value eq "x": the email index narrows to the
+    // users with that address; the value filter is then checked on each.
     if (attr == "emails" && Lower(f.sub_attribute()) == "value") {
       return IdsWithPrefix(KeyPrefix({tenant, kEmailIndex, Lower(v)}));
     }
@@ -442,8 +455,9 @@ absl::StatusOr<UserStore::Page> UserStore::List(const std::string& tenant,
                                                 bool descending) const {
   if (filter != nullptr) {
     // Reports a bad attribute even when no user is there to evaluate.
-    absl::StatusOr<bool> valid = Matches(User(), *filter);
-    if (!valid.ok()) return valid.status();
+    if (absl::Status valid = ValidateFilter(User(), *filter); !valid.ok()) {
+      return valid;
+    }
   }
   if (!sort_by.empty()) {
     auto valid = SortKeyOf(User(), sort_by);
@@ -455,6 +469,7 @@ absl::StatusOr<UserStore::Page> UserStore::List(const std::string& tenant,
   // Sorting needs every match before the page can be cut.
   std::vector<std::pair<SortKey, User>> sorted;
   auto consider = [&](const User& u) -> absl::Status {
+    ++page.records_examined;
     if (filter != nullptr) {
       absl::StatusOr<bool> m = Matches(u, *filter);
       if (!m.ok()) return m.status();

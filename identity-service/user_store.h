@@ -82,6 +82,9 @@ class UserStore {
     std::vector<User> users;
     int64_t total_results = 0;
     int start_index = 1;
+    // Users read and evaluated to answer: 1 for an indexed lookup, the
+    // tenant's size for a scan.
+    int64_t records_examined = 0;
   };
   // Users matching `filter` (all when null) in a stable order, `count` of
   // them from the one-based `start_index`. Equality on an indexed attribute,

@@ -324,5 +324,304 @@ TEST_F(ScimProtocolTest, BulkResolvesBulkIds) {
   EXPECT_EQ(found.body.at("Resources").at(0).at("groups").size(), 1u);
 }
 
+std::map<std::string, std::string> WithIfMatch(const std::string& etag) {
+  return {{"Authorization", std::string("Bearer ") + Stack::kToken},
+          {"If-Match", etag}};
+}
+
+std::string Detail(const HttpResult& r) {
+  return r.body.has_field("detail") ? r.body.at("detail").as_string() : "";
+}
+
+TEST_F(ScimProtocolTest, PresenceOfComplexAttributesWithoutValue) {
+  CreateUser("presence.full@example.com",
+             R"(,"name":{"givenName":"Pia"},"addresses":[{"locality":"Oslo"}])");
+  CreateUser("presence.bare@example.com");
+  for (const char* attr : {"name", "addresses"}) {
+    HttpResult r = stack_->Http(
+        "GET", std::string("/scim/v2/Users?filter=") + attr +
+                   "%20pr%20and%20userName%20sw%20%22presence.%22");
+    ASSERT_EQ(r.status, 200) << attr << ": " << r.raw;
+    ASSERT_EQ(r.body.at("totalResults").as_integer(), 1) << attr;
+    EXPECT_EQ(r.body.at("Resources").at(0).at("userName").as_string(),
+              "presence.full@example.com");
+  }
+  HttpResult whole =
+      stack_->Http("GET", "/scim/v2/Users?filter=name%20eq%20%22Pia%22");
+  EXPECT_EQ(whole.status, 400) << whole.raw;
+  EXPECT_NE(Detail(whole).find("name.familyName"), std::string::npos);
+}
+
+TEST_F(ScimProtocolTest, DerivedMetaAttributesFilter) {
+  std::string id = CreateUser("meta.filter@example.com");
+  HttpResult got = stack_->Http("GET", "/scim/v2/Users/" + id);
+  std::string location = got.body.at("meta").at("location").as_string();
+  std::string version = got.body.at("meta").at("version").as_string();
+  HttpResult by_location = stack_->Http(
+      "GET", "/scim/v2/Users?filter=" +
+                 web::uri::encode_data_string("meta.location eq \"" +
+                                              location + "\""));
+  ASSERT_EQ(by_location.status, 200) << by_location.raw;
+  ASSERT_EQ(by_location.body.at("totalResults").as_integer(), 1);
+  EXPECT_EQ(by_location.body.at("Resources").at(0).at("id").as_string(), id);
+  std::string quoted;  // the ETag as a filter string literal
+  for (char c : version) quoted += c == '"' ? std::string("\\\"") : std::string(1, c);
+  HttpResult by_version = stack_->Http(
+      "GET", "/scim/v2/Users?filter=" +
+                 web::uri::encode_data_string(
+                     "meta.resourceType eq \"User\" and meta.version eq \"" +
+                     quoted + "\" and userName eq \"meta.filter@example.com\""));
+  ASSERT_EQ(by_version.status, 200) << by_version.raw;
+  EXPECT_EQ(by_version.body.at("totalResults").as_integer(), 1);
+}
+
+TEST_F(ScimProtocolTest, IfMatchStarListsAndUnmatchableTags) {
+  std::string id = CreateUser("ifmatch.user@example.com");
+  std::string path = "/scim/v2/Users/" + id;
+  std::string body = Patch(R"([{"op":"replace","path":"title","value":"T1"}])");
+  HttpResult star = stack_->Http("PATCH", path, body, WithIfMatch("*"));
+  ASSERT_EQ(star.status, 200) << star.raw;
+  std::string etag = star.headers["etag"];  // W/"2"
+  HttpResult list = stack_->Http(
+      "PATCH", path, Patch(R"([{"op":"replace","path":"title","value":"T2"}])"),
+      WithIfMatch("W/\"1\", " + etag));
+  ASSERT_EQ(list.status, 200) << list.raw;
+  etag = list.headers["etag"];
+  std::string strong = etag.substr(2);  // "3": compared weakly, by version
+
+  std::string put = R"({"userName":"ifmatch.user@example.com","title":"P"})";
+  for (const std::string& bad :
+       {std::string("garbage"), std::string("W/\"1\", W/\"2\""),
+        std::string("\"99\""), std::string("\"not-ours\"")}) {
+    HttpResult refused = stack_->Http("PUT", path, put, WithIfMatch(bad));
+    EXPECT_EQ(refused.status, 412) << bad << ": " << refused.raw;
+    EXPECT_NE(Detail(refused).find(etag), std::string::npos)
+        << "names the current ETag: " << refused.raw;
+    EXPECT_EQ(stack_->Http("DELETE", path, "", WithIfMatch(bad)).status, 412)
+        << bad;
+    EXPECT_EQ(stack_->Http("PATCH", path, body, WithIfMatch(bad)).status, 412)
+        << bad;
+  }
+  HttpResult after = stack_->Http("GET", path);
+  EXPECT_EQ(after.headers["etag"], etag) << "nothing was written";
+  EXPECT_EQ(after.body.at("title").as_string(), "T2");
+
+  HttpResult replaced = stack_->Http("PUT", path, put, WithIfMatch(strong));
+  ASSERT_EQ(replaced.status, 200) << replaced.raw;
+  EXPECT_EQ(replaced.body.at("title").as_string(), "P");
+  EXPECT_EQ(stack_->Http("PUT", "/scim/v2/Users/no-such-user", put,
+                         WithIfMatch("*"))
+                .status,
+            404)
+      << "* matches only an existing resource";
+  EXPECT_EQ(stack_->Http("DELETE", path, "", WithIfMatch("*")).status, 204);
+}
+
+TEST_F(ScimProtocolTest, ProjectionOnWrites) {
+  HttpResult created = stack_->Http(
+      "POST", "/scim/v2/Users?attributes=userName",
+      R"({"userName":"projected.write@example.com","title":"Pilot",
+          "name":{"givenName":"Pat","familyName":"Pope"}})");
+  ASSERT_EQ(created.status, 201) << created.raw;
+  EXPECT_EQ(created.body.at("userName").as_string(),
+            "projected.write@example.com");
+  EXPECT_TRUE(created.body.has_field("id"));
+  EXPECT_FALSE(created.body.has_field("title"));
+  EXPECT_FALSE(created.body.has_field("name"));
+  std::string id = created.body.at("id").as_string();
+
+  HttpResult put = stack_->Http(
+      "PUT", "/scim/v2/Users/" + id + "?excludedAttributes=name,meta",
+      R"({"userName":"projected.write@example.com","title":"Purser",
+          "name":{"givenName":"Pat"}})");
+  ASSERT_EQ(put.status, 200) << put.raw;
+  EXPECT_EQ(put.body.at("title").as_string(), "Purser");
+  EXPECT_FALSE(put.body.has_field("name"));
+  EXPECT_FALSE(put.body.has_field("meta"));
+  EXPECT_TRUE(put.body.has_field("id"));
+
+  HttpResult patched = stack_->Http(
+      "PATCH", "/scim/v2/Users/" + id + "?attributes=name.givenName",
+      Patch(R"([{"op":"replace","path":"name.givenName","value":"Paz"}])"));
+  ASSERT_EQ(patched.status, 200) << patched.raw;
+  EXPECT_EQ(patched.body.at("name").at("givenName").as_string(), "Paz");
+  EXPECT_FALSE(patched.body.has_field("title"));
+  EXPECT_FALSE(patched.body.has_field("userName"));
+  EXPECT_EQ(patched.body.at("id").as_string(), id);
+}
+
+// No User attribute of RFC 7643 is immutable; PUT ignores the readOnly
+// ones (id, meta, groups) in the body and keeps the stored values.
+TEST_F(ScimProtocolTest, PutKeepsIdCreatedAndIgnoresReadOnly) {
+  std::string id = CreateUser("put.readonly@example.com");
+  HttpResult group = stack_->Http(
+      "POST", "/scim/v2/Groups",
+      R"({"displayName":"ReadOnly Keepers","members":[{"value":")" + id +
+          R"("}]})");
+  ASSERT_EQ(group.status, 201) << group.raw;
+  std::string gid = group.body.at("id").as_string();
+  HttpResult before = stack_->Http("GET", "/scim/v2/Users/" + id);
+  std::string created = before.body.at("meta").at("created").as_string();
+
+  HttpResult put = stack_->Http(
+      "PUT", "/scim/v2/Users/" + id,
+      R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],
+          "id":"someone-else","userName":"put.readonly@example.com",
+          "meta":{"created":"2000-01-01T00:00:00Z","version":"W/\"77\""},
+          "groups":[{"value":"not-a-group"}]})");
+  ASSERT_EQ(put.status, 200) << put.raw;
+  EXPECT_EQ(put.body.at("id").as_string(), id);
+  EXPECT_EQ(put.body.at("meta").at("created").as_string(), created);
+  EXPECT_NE(put.body.at("meta").at("version").as_string(), "W/\"77\"");
+  ASSERT_EQ(put.body.at("groups").size(), 1u) << put.raw;
+  EXPECT_EQ(put.body.at("groups").at(0).at("value").as_string(), gid);
+  EXPECT_EQ(stack_->Http("GET", "/scim/v2/Users/someone-else").status, 404);
+
+  HttpResult again = stack_->Http(
+      "PUT", "/scim/v2/Users/" + id,
+      R"({"userName":"put.readonly@example.com","groups":[]})");
+  ASSERT_EQ(again.status, 200) << again.raw;
+  EXPECT_EQ(again.body.at("groups").size(), 1u) << "groups is readOnly";
+  EXPECT_EQ(again.body.at("meta").at("created").as_string(), created);
+  EXPECT_EQ(stack_->Http("DELETE", "/scim/v2/Groups/" + gid).status, 204);
+}
+
+TEST_F(ScimProtocolTest, SchemasListCarriesTheTenantsCustomFields) {
+  int code = 0;
+  std::string out = stack_->Scimctl("tenant create schemas-tenant", &code);
+  ASSERT_EQ(code, 0) << out;
+  auto pos = out.find("token: ");
+  ASSERT_NE(pos, std::string::npos) << out;
+  std::string token = out.substr(pos + 7, out.find('\n', pos) - pos - 7);
+  ASSERT_EQ(code, 0);
+  out = stack_->Scimctl("field add schemas-tenant costCode --type string",
+                        &code);
+  ASSERT_EQ(code, 0) << out;
+  HttpResult r = stack_->Http("GET", "/scim/v2/Schemas", "",
+                              {{"Authorization", "Bearer " + token}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  bool found = false;
+  for (const auto& schema : r.body.at("Resources").as_array()) {
+    if (schema.at("id").as_string() !=
+        "urn:ietf:params:scim:schemas:extension:CustomFields:2.0:User") {
+      continue;
+    }
+    for (const auto& a : schema.at("attributes").as_array()) {
+      found |= a.at("name").as_string() == "costCode";
+    }
+  }
+  EXPECT_TRUE(found) << r.raw;
+}
+
+TEST_F(ScimProtocolTest, SearchBodyCarriesEveryListParameter) {
+  CreateUser("search.a@example.com", R"(,"title":"A")");
+  CreateUser("search.b@example.com", R"(,"title":"B")");
+  CreateUser("search.c@example.com", R"(,"title":"C")");
+  HttpResult r = stack_->Http(
+      "POST", "/scim/v2/Users/.search",
+      R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+          "filter":"userName sw \"search.\"","sortBy":"userName",
+          "sortOrder":"descending","startIndex":2,"count":1,
+          "attributes":["userName","title"],"excludedAttributes":["title"]})");
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body.at("totalResults").as_integer(), 3);
+  EXPECT_EQ(r.body.at("startIndex").as_integer(), 2);
+  EXPECT_EQ(r.body.at("itemsPerPage").as_integer(), 1);
+  const auto& user = r.body.at("Resources").at(0);
+  EXPECT_EQ(user.at("userName").as_string(), "search.b@example.com");
+  EXPECT_TRUE(user.has_field("id"));
+  EXPECT_FALSE(user.has_field("title"));
+  EXPECT_FALSE(user.has_field("meta"));
+}
+
+// RFC 7644 §3.7.3: operations run in order, and once failOnErrors of them
+// have failed nothing more runs or is answered.
+TEST_F(ScimProtocolTest, BulkFailOnErrorsStopsInOrder) {
+  HttpResult r = stack_->Http(
+      "POST", "/scim/v2/Bulk",
+      R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+          "failOnErrors":1,
+          "Operations":[
+           {"method":"POST","path":"/Users","bulkId":"f0",
+            "data":{"userName":"bulk.first@example.com"}},
+           {"method":"DELETE","path":"/Users/does-not-exist"},
+           {"method":"POST","path":"/Users","bulkId":"f2",
+            "data":{"userName":"bulk.never@example.com"}}]})");
+  ASSERT_EQ(r.status, 200) << r.raw;
+  const auto& ops = r.body.at("Operations");
+  ASSERT_EQ(ops.size(), 2u) << r.raw;
+  EXPECT_EQ(ops.at(0).at("status").as_string(), "201");
+  EXPECT_EQ(ops.at(1).at("status").as_string(), "404");
+  EXPECT_EQ(stack_
+                ->Http("GET",
+                       "/scim/v2/Users?filter=userName%20eq%20%22"
+                       "bulk.never@example.com%22")
+                .body.at("totalResults")
+                .as_integer(),
+            0);
+
+  // A malformed operation counts where it stands, not before the others.
+  HttpResult malformed = stack_->Http(
+      "POST", "/scim/v2/Bulk",
+      R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+          "failOnErrors":1,
+          "Operations":[
+           {"method":"POST","path":"/Users","bulkId":"m0",
+            "data":{"userName":"bulk.m0@example.com"}},
+           {"method":"POST","path":"/Users","bulkId":"m1",
+            "data":{"userName":"bulk.m1@example.com"}},
+           {"method":"POST","path":"/Users","bulkId":"m2",
+            "data":{"userName":"bulk.m2@example.com"}},
+           {"path":"/Users"},
+           {"method":"POST","path":"/Users","bulkId":"m4",
+            "data":{"userName":"bulk.m4@example.com"}}]})");
+  ASSERT_EQ(malformed.status, 200) << malformed.raw;
+  const auto& mops = malformed.body.at("Operations");
+  ASSERT_EQ(mops.size(), 4u) << malformed.raw;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(mops.at(i).at("status").as_string(), "201") << i;
+  }
+  EXPECT_EQ(mops.at(3).at("status").as_string(), "400");
+  EXPECT_NE(mops.at(3).at("response").at("detail").as_string().find(
+                "Operations[3].method"),
+            std::string::npos)
+      << malformed.raw;
+}
+
+TEST_F(ScimProtocolTest, BulkUnresolvableAndCircularBulkIds) {
+  HttpResult r = stack_->Http(
+      "POST", "/scim/v2/Bulk",
+      R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+          "Operations":[
+           {"method":"PATCH","path":"/Users/bulkId:nobody",
+            "data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations":[{"op":"replace","path":"title","value":"X"}]}},
+           {"method":"POST","path":"/Users","bulkId":"c1",
+            "data":{"userName":"bulk.cycle1@example.com",
+              "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":
+                {"manager":{"value":"bulkId:c2"}}}},
+           {"method":"POST","path":"/Users","bulkId":"c2",
+            "data":{"userName":"bulk.cycle2@example.com",
+              "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":
+                {"manager":{"value":"bulkId:c1"}}}}]})");
+  ASSERT_EQ(r.status, 200) << r.raw;
+  const auto& ops = r.body.at("Operations");
+  ASSERT_EQ(ops.size(), 3u) << r.raw;
+  EXPECT_EQ(ops.at(0).at("status").as_string(), "400");
+  EXPECT_NE(ops.at(0).at("response").at("detail").as_string().find("nobody"),
+            std::string::npos)
+      << r.raw;
+  for (int i = 1; i < 3; ++i) {
+    EXPECT_EQ(ops.at(i).at("status").as_string(), "409") << r.raw;
+  }
+  std::string cycle;
+  for (int i = 1; i < 3; ++i) {
+    std::string d = ops.at(i).at("response").at("detail").as_string();
+    if (d.find("circular") != std::string::npos) cycle = d;
+  }
+  EXPECT_NE(cycle.find("bulkId c1"), std::string::npos) << r.raw;
+  EXPECT_NE(cycle.find("bulkId c2"), std::string::npos) << r.raw;
+}
+
 }  // namespace
 }  // namespace scim::testing

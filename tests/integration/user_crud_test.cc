@@ -1,9 +1,21 @@
 // User CRUD end to end: the four real binaries, HTTP in, RocksDB underneath.
+#include <fcntl.h>
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
 #include <thread>
 
+#include "scim/identity/v1/identity.grpc.pb.h"
 #include "tests/integration/stack.h"
 
 namespace scim::testing {
@@ -228,6 +240,248 @@ TEST_F(UserCrudTest, RolesPersistAcrossRoleServiceRestart) {
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("Travel_Arranger\tTravel Arranger"), std::string::npos)
       << out;
+}
+
+// The lookups internal services make, over gRPC, each from an index.
+TEST_F(UserCrudTest, LookupUserByEveryKeyOverGrpc) {
+  namespace pb = scim::identity::v1;
+  std::string id = Create(R"({"userName":"Lookup.User@example.com",
+    "externalId":"LOOK-1",
+    "emails":[{"value":"Lookup.Mail@example.com","type":"work"}]})");
+  auto channel = grpc::CreateChannel(stack_->grpc_address("identity-service"),
+                                     grpc::InsecureChannelCredentials());
+  auto tenants = pb::TenantService::NewStub(channel);
+  auto identity = pb::IdentityService::NewStub(channel);
+  auto deadline = [](grpc::ClientContext* c) {
+    c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  };
+  pb::GetTenantRequest tenant_request;
+  tenant_request.set_tenant("demo");
+  pb::Tenant tenant;
+  {
+    grpc::ClientContext c;
+    deadline(&c);
+    ASSERT_TRUE(tenants->GetTenant(&c, tenant_request, &tenant).ok());
+  }
+  auto lookup = [&](const std::function<void(pb::LookupUserRequest*)>& key,
+                    pb::User* user) {
+    pb::LookupUserRequest request;
+    request.set_tenant_id(tenant.id());
+    key(&request);
+    grpc::ClientContext c;
+    deadline(&c);
+    return identity->LookupUser(&c, request, user);
+  };
+  pb::User user;
+  grpc::Status s = lookup(
+      [](auto* r) { r->set_user_name("lookup.user@EXAMPLE.com"); }, &user);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(user.id(), id);
+  s = lookup([](auto* r) { r->set_external_id("LOOK-1"); }, &user);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(user.id(), id);
+  s = lookup([](auto* r) { r->set_email("lookup.mail@example.com"); }, &user);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(user.id(), id);
+  EXPECT_EQ(user.user_name(), "Lookup.User@example.com");
+
+  for (const auto& unknown :
+       std::vector<std::function<void(pb::LookupUserRequest*)>>{
+           [](auto* r) { r->set_user_name("nobody@example.com"); },
+           [](auto* r) { r->set_external_id("look-1"); },  // caseExact
+           [](auto* r) { r->set_email("nobody@example.com"); }}) {
+    EXPECT_EQ(lookup(unknown, &user).error_code(), grpc::StatusCode::NOT_FOUND);
+  }
+  EXPECT_EQ(lookup([](auto*) {}, &user).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// scripts/run.sh as an operator runs it, against this build
+// (SCIM_SKIP_BUILD=1): it serves until SIGTERM, then stops all four
+// services; without SCIM_BOOTSTRAP_TOKEN the first start prints a token
+// once.
+class RunScriptTest : public ::testing::Test {
+ protected:
+  struct Run {
+    pid_t pid = -1;
+    std::string log;
+  };
+
+  void TearDown() override {
+    // Only if a run was left behind by a failed assertion.
+    for (pid_t p : leftovers_) {
+      if (kill(p, 0) == 0) kill(p, SIGKILL);
+    }
+    if (script_ > 0) {
+      kill(script_, SIGKILL);
+      waitpid(script_, nullptr, 0);
+    }
+  }
+
+  Run Start(const std::string& log) {
+    std::map<std::string, std::string> env = {
+        {"SCIM_SKIP_BUILD", "1"},
+        {"SCIM_BUILD_DIR",
+         std::filesystem::path(SCIM_BIN_DIR).parent_path().string()},
+        {"SCIM_DATA_DIR", ports_.data_dir()},
+        {"SCIM_HTTP_PORT", std::to_string(ports_.http_port())},
+        {"SCIM_IDENTITY_PORT", Port("identity-service")},
+        {"SCIM_ROLE_PORT", Port("role-service")},
+        {"SCIM_AUDIT_PORT", Port("audit-service")},
+        {"SCIM_BOOTSTRAP_TENANT", "demo"}};
+    Run run;
+    run.log = ports_.data_dir() + "/" + log;
+    pid_t pid = fork();
+    if (pid == 0) {
+      int fd = open(run.log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      unsetenv("SCIM_BOOTSTRAP_TOKEN");
+      for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+      execl("/bin/bash", "bash", SCIM_RUN_SCRIPT, static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    run.pid = pid;
+    script_ = pid;
+    return run;
+  }
+
+  std::string Port(const std::string& service) {
+    std::string address = ports_.grpc_address(service);
+    return address.substr(address.rfind(':') + 1);
+  }
+
+  static std::string Read(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream out;
+    out << in.rdbuf();
+    return out.str();
+  }
+
+  // Processes whose parent is `parent`, by pid -> command name.
+  static std::map<pid_t, std::string> Children(pid_t parent) {
+    std::map<pid_t, std::string> out;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+      std::string name = entry.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::string stat = Read(entry.path().string() + "/stat");
+      size_t close = stat.rfind(')');
+      size_t open = stat.find('(');
+      if (close == std::string::npos || open == std::string::npos) continue;
+      std::istringstream rest(stat.substr(close + 2));
+      std::string state;
+      pid_t ppid = 0;
+      rest >> state >> ppid;
+      if (ppid == parent) {
+        out[static_cast<pid_t>(std::stol(name))] =
+            stat.substr(open + 1, close - open - 1);
+      }
+    }
+    return out;
+  }
+
+  template <typename F>
+  static bool Eventually(F condition, std::chrono::seconds limit) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (!condition()) {
+      if (std::chrono::steady_clock::now() > end) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return true;
+  }
+
+  bool Ready() {
+    try {
+      return ports_.Http("GET", "/readyz", "", {}).status == 200;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+
+  // The four services the script started (comm is cut to 15 characters).
+  std::set<pid_t> Services(pid_t script) {
+    std::set<pid_t> out;
+    for (const auto& [pid, comm] : Children(script)) {
+      for (const char* service :
+           {"audit-service", "role-service", "identity-service", "scim-edge"}) {
+        if (std::string(service).substr(0, 15) == comm) out.insert(pid);
+      }
+    }
+    return out;
+  }
+
+  // Waits until the script serves, with its four services up.
+  void AwaitServing(const Run& run, std::set<pid_t>* services) {
+    ASSERT_TRUE(Eventually(
+        [&] {
+          *services = Services(run.pid);
+          return services->size() == 4 && Ready();
+        },
+        std::chrono::seconds(60)))
+        << Read(run.log);
+    leftovers_.insert(services->begin(), services->end());
+  }
+
+  // SIGTERM to the script: it and every service it started must exit.
+  void StopAndExpectAllGone(const Run& run, const std::set<pid_t>& services) {
+    ASSERT_EQ(kill(run.pid, SIGTERM), 0);
+    int status = 0;
+    ASSERT_TRUE(Eventually(
+        [&] { return waitpid(run.pid, &status, WNOHANG) == run.pid; },
+        std::chrono::seconds(30)))
+        << "run.sh did not exit on SIGTERM:\n"
+        << Read(run.log);
+    script_ = -1;
+    EXPECT_TRUE(WIFEXITED(status)) << Read(run.log);
+    for (pid_t p : services) {
+      // The script waits for each, so none is left, not even as a zombie.
+      EXPECT_TRUE(kill(p, 0) == -1 && errno == ESRCH)
+          << "service " << p << " outlived run.sh:\n"
+          << Read(run.log);
+    }
+    EXPECT_NE(Read(run.log).find("stopped"), std::string::npos);
+  }
+
+  static std::vector<std::string> TokenLines(const std::string& log) {
+    std::vector<std::string> out;
+    std::istringstream in(log);
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("token: ", 0) == 0) out.push_back(line.substr(7));
+    }
+    return out;
+  }
+
+  int UsersStatus(const std::string& token) {
+    return ports_
+        .Http("GET", "/scim/v2/Users?count=1", "",
+              {{"Authorization", "Bearer " + token}})
+        .status;
+  }
+
+  Stack ports_;  // only for its free ports, data directory and HTTP client
+  pid_t script_ = -1;
+  std::set<pid_t> leftovers_;
+};
+
+TEST_F(RunScriptTest, ServesUntilSigtermAndPrintsAGeneratedTokenOnce) {
+  Run first = Start("run-1.log");
+  std::set<pid_t> services;
+  AwaitServing(first, &services);
+  if (HasFatalFailure()) return;
+  std::vector<std::string> tokens = TokenLines(Read(first.log));
+  ASSERT_EQ(tokens.size(), 1u) << Read(first.log);
+  EXPECT_EQ(UsersStatus(tokens[0]), 200);
+  EXPECT_EQ(UsersStatus("not-the-token"), 401);
+  StopAndExpectAllGone(first, services);
+  if (HasFatalFailure()) return;
+
+  // A restart on the same data keeps the tenant and token, printing none.
+  Run second = Start("run-2.log");
+  AwaitServing(second, &services);
+  if (HasFatalFailure()) return;
+  EXPECT_TRUE(TokenLines(Read(second.log)).empty()) << Read(second.log);
+  EXPECT_EQ(UsersStatus(tokens[0]), 200);
+  StopAndExpectAllGone(second, services);
 }
 
 }  // namespace

@@ -303,5 +303,37 @@ TEST(ProjectionTest, AttributesWithAValueFilterKeepMatchingElements) {
   EXPECT_FALSE(Project(user, *none, UserResource()).has_field("emails"));
 }
 
+// RFC 7643 marks no User attribute `returned: request`; a schema that did
+// would get them only when `attributes` names them (RFC 7643 §7).
+TEST(ProjectTest, RequestReturnedOnlyWhenNamed) {
+  ResourceSchema schema = UserResource();
+  for (AttributeDef& a : schema.core.attributes) {
+    if (a.name == "title") a.returned = Returned::kRequest;
+    if (a.name == "name") {
+      for (AttributeDef& sub : a.sub_attributes) {
+        if (sub.name == "middleName") sub.returned = Returned::kRequest;
+      }
+    }
+  }
+  const char* user = R"({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+    "id": "u-1", "userName": "ada", "title": "Countess",
+    "name": {"givenName": "Ada", "middleName": "King"}})";
+  value json = Projected("", "", user, schema);
+  EXPECT_FALSE(json.has_field("title"));
+  EXPECT_FALSE(json.at("name").has_field("middleName"));
+  EXPECT_TRUE(json.at("name").has_field("givenName"));
+  EXPECT_FALSE(Projected("", "userName", user, schema).has_field("title"));
+  EXPECT_FALSE(Projected("userName", "", user, schema).has_field("title"));
+  EXPECT_EQ(Projected("TITLE", "", user, schema).at("title").as_string(),
+            "Countess");
+  EXPECT_EQ(Sorted(Projected("name.middleName", "", user, schema).at("name")),
+            Sorted(R"({"middleName":"King"})"));
+  EXPECT_TRUE(
+      Projected("name", "", user, schema).at("name").has_field("middleName"))
+      << "naming the whole attribute names its sub-attributes";
+  EXPECT_EQ(Sorted(Projected("", "", user)), Sorted(user))
+      << "with the RFC's table nothing is request-only";
+}
+
 }  // namespace
 }  // namespace scim::edge

@@ -189,6 +189,67 @@ TEST_F(UserStoreTest, ListUsesIndexesAndPages) {
       absl::IsInvalidArgument(store_->List("t1", &unknown, 1, 10).status()));
 }
 
+// Equality on an indexed attribute reads only its matches, also inside an
+// `and` and under a value path; anything else reads every user.
+TEST_F(UserStoreTest, IndexedEqualityExaminesOneRecordOfAThousand) {
+  constexpr int kUsers = 1000;
+  for (int i = 0; i < kUsers; ++i) {
+    std::string n = std::to_string(i);
+    User u = NewUser("user" + n + "@example.com", "EXT-" + n,
+                     "mail" + n + "@example.com");
+    u.set_title(i % 2 == 0 ? "Engineer" : "Analyst");
+    ASSERT_TRUE(store_->Create("t1", u, actor_).ok());
+  }
+  auto examined = [&](const Filter& f) -> int64_t {
+    auto page = store_->List("t1", &f, 1, 10);
+    EXPECT_TRUE(page.ok()) << page.status();
+    return page.ok() ? page->records_examined : -1;
+  };
+  auto total = [&](const Filter& f) -> int64_t {
+    return store_->List("t1", &f, 1, 10)->total_results;
+  };
+  Filter by_name_and_title;
+  by_name_and_title.set_op(Filter::AND);
+  *by_name_and_title.add_children() = Eq("title", "Engineer");
+  *by_name_and_title.add_children() = Eq("userName", "USER42@example.com");
+  EXPECT_EQ(examined(by_name_and_title), 1);
+  EXPECT_EQ(total(by_name_and_title), 1);
+
+  EXPECT_EQ(examined(Eq("externalId", "EXT-7")), 1);
+  EXPECT_EQ(examined(Eq("id", store_->FindByUserName("t1", "user3@example.com")
+                                  ->id())),
+            1);
+  EXPECT_EQ(examined(Eq("emails.value", "MAIL9@example.com")), 1);
+
+  Filter work_email = Eq("emails", "mail5@example.com");
+  *work_email.mutable_value_filter() = Eq("type", "work");
+  work_email.set_sub_attribute("value");
+  EXPECT_EQ(examined(work_email), 1);
+  EXPECT_EQ(total(work_email), 1);
+
+  Filter bracketed;
+  bracketed.set_attribute("emails");
+  Filter inner;
+  inner.set_op(Filter::AND);
+  *inner.add_children() = Eq("type", "work");
+  *inner.add_children() = Eq("value", "mail6@example.com");
+  *bracketed.mutable_value_filter() = inner;
+  EXPECT_EQ(examined(bracketed), 1);
+  EXPECT_EQ(total(bracketed), 1);
+
+  Filter either;
+  either.set_op(Filter::OR);
+  *either.add_children() = Eq("userName", "user1@example.com");
+  *either.add_children() = Eq("externalId", "EXT-2");
+  EXPECT_EQ(examined(either), 2);
+
+  EXPECT_EQ(examined(Eq("title", "Engineer")), kUsers);
+  EXPECT_EQ(total(Eq("title", "Engineer")), kUsers / 2);
+  Filter or_scan = either;
+  *or_scan.add_children() = Eq("title", "Analyst");
+  EXPECT_EQ(examined(or_scan), kUsers) << "one unindexed branch scans";
+}
+
 TEST_F(UserStoreTest, SurvivesReopen) {
   auto u = store_->Create("t1", NewUser("durable", "", ""), actor_);
   Close();
