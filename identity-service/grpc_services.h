@@ -8,6 +8,8 @@
 
 namespace scim::identity {
 
+class RoleReconciler;
+
 // Who is calling, from the metadata the edge (or an internal caller) sends:
 // x-request-id, x-actor, x-client-address, x-operation.
 Actor ActorFrom(const grpc::ServerContext& context);
@@ -56,11 +58,14 @@ class IdentityServiceImpl final : public pb::IdentityService::Service {
       grpc::ServerContext* context, const pb::CheckConsistencyRequest* request,
       pb::CheckConsistencyResponse* response) override;
   void set_database(RocksDb* db) { db_ = db; }
+  // Woken by every group retirement (RemoveGroup).
+  void set_reconciler(RoleReconciler* r) { reconciler_ = r; }
 
  private:
   UserStore* users_;
   TenantStore* tenants_;
   RocksDb* db_ = nullptr;
+  RoleReconciler* reconciler_ = nullptr;
 };
 
 class TenantServiceImpl final : public pb::TenantService::Service {

@@ -21,6 +21,13 @@ int main(int argc, char** argv) {
       config.Get("audit_address", "SCIM_AUDIT_ADDRESS",
                  "127.0.0.1:" + std::to_string(config.GetInt(
                                     "audit_port", "SCIM_AUDIT_PORT", 50053)));
+  // identity-service holds the assignments a delete or rename must reach.
+  std::string identity = config.Get(
+      "identity_address", "SCIM_IDENTITY_ADDRESS",
+      "127.0.0.1:" + std::to_string(config.GetInt(
+                         "identity_port", "SCIM_IDENTITY_PORT", 50051)));
+  int deadline_ms =
+      config.GetInt("grpc_deadline_ms", "SCIM_GRPC_DEADLINE_MS", 5000);
   config.Print("role-service");
 
   std::string path = data_dir + "/roles";
@@ -38,7 +45,9 @@ int main(int argc, char** argv) {
     std::cerr << "role-service: " << store.status().message() << std::endl;
     return 1;
   }
-  scim::role::RoleServiceImpl service(store->get());
+  scim::role::IdentitySync sync(store->get(), identity,
+                                std::chrono::milliseconds(deadline_ms));
+  scim::role::RoleServiceImpl service(store->get(), &sync);
   auto server =
       scim::GrpcServer::Start(host + ":" + std::to_string(port), {&service});
   if (!server.ok()) {
@@ -51,5 +60,6 @@ int main(int argc, char** argv) {
   int code = scim::ServeUntilSignal("role-service", **server,
                                     std::chrono::seconds(10));
   forwarder.Stop();
+  sync.Stop();
   return code;
 }

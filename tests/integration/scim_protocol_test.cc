@@ -226,8 +226,9 @@ TEST_F(ScimProtocolTest, GroupsWithMembers) {
                                 R"({"displayName":"travel arrangers"})");
   EXPECT_EQ(dup.status, 409) << dup.raw;
 
+  // A PATCH answer lists members only when asked (RFC 7644 §3.5.2).
   HttpResult add = stack_->Http(
-      "PATCH", "/scim/v2/Groups/" + gid,
+      "PATCH", "/scim/v2/Groups/" + gid + "?attributes=members",
       Patch(R"([{"op":"Add","path":"members","value":[{"value":")" + bob +
             R"("}]},{"op":"Remove","path":"members[value eq \")" + alice +
             R"(\"]"}])"));
