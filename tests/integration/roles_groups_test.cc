@@ -588,7 +588,10 @@ TEST_F(RolesGroupsTest, HalfFailedGroupDeleteFinishesByItself) {
       },
       std::chrono::seconds(30)))
       << "role-service still has the deleted group's role";
-  EXPECT_EQ(stack_->Http("GET", "/scim/v2/Groups/" + gid).status, 404);
+  // The edge reconnects to role-service on its own schedule.
+  EXPECT_TRUE(Eventually(
+      [&] { return stack_->Http("GET", "/scim/v2/Groups/" + gid).status == 404; },
+      std::chrono::seconds(30)));
   HttpResult filtered = stack_->Http(
       "GET",
       "/scim/v2/Groups?filter=displayName%20eq%20%22Doomed%22"
