@@ -170,8 +170,11 @@ std::optional<MemberDelta> MemberOnlyPatch(const value& patch) {
 // Members are the costly part of a group; a client that excludes them (as
 // Entra does on every lookup) is answered without reading them.
 bool WantsMembers(const Projection& projection) {
+  // One member: an empty list would count as unassigned and be dropped.
+  value member = value::object();
+  member["value"] = value::string("probe");
   value probe = value::object();
-  probe["members"] = value::array();
+  probe["members"] = value::array({member});
   return Project(probe, projection, GroupResource()).has_field("members");
 }
 

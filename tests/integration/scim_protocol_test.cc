@@ -233,6 +233,7 @@ TEST_F(ScimProtocolTest, GroupsWithMembers) {
             R"("}]},{"op":"Remove","path":"members[value eq \")" + alice +
             R"(\"]"}])"));
   ASSERT_EQ(add.status, 200) << add.raw;
+  ASSERT_TRUE(add.body.has_field("members")) << add.raw;
   ASSERT_EQ(add.body.at("members").size(), 1u);
   EXPECT_EQ(add.body.at("members").at(0).at("value").as_string(), bob);
 
