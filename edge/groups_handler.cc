@@ -188,8 +188,8 @@ bool PatchListsMembers(const Projection& projection) {
 
 absl::Status Stale(int64_t expected, int64_t now, const std::string& then) {
   return absl::FailedPreconditionError(
-      "the group changed since version " + std::to_string(expected) +
-      " (now " + std::to_string(now) + "); read it again and " + then);
+      "the group changed since version " + std::to_string(expected) + " (now " +
+      std::to_string(now) + "); read it again and " + then);
 }
 
 }  // namespace
@@ -414,9 +414,9 @@ web::http::http_response GroupsHandler::List(const ListParams& params,
     resources.push_back(
         Project(ToJson(*group, ctx), params.projection, GroupResource()));
   }
-  return JsonResponse(status_codes::OK,
-                      ListResponseJson(total, params.start_index,
-                                       std::move(resources)));
+  return JsonResponse(
+      status_codes::OK,
+      ListResponseJson(total, params.start_index, std::move(resources)));
 }
 
 // PUT replaces the members: written as the difference from the members
@@ -478,8 +478,8 @@ absl::StatusOr<rpb::Role> GroupsHandler::Write(
   // identity-service first: the members, the new name and the group's
   // version change in one batch there, checked against the version read
   // (the If-Match) atomically.
-  auto version = UpdateMembers(role.id(), body.display_name, add, remove,
-                               false, group.version, ctx);
+  auto version = UpdateMembers(role.id(), body.display_name, add, remove, false,
+                               group.version, ctx);
   if (!version.ok()) return version.status();
   if (!renamed) return role;
   rpb::UpdateRoleRequest update;
@@ -500,8 +500,8 @@ absl::StatusOr<rpb::Role> GroupsHandler::Write(
   for (const std::string& v : remove) readd.push_back({v, ""});
   std::vector<std::string> unadd;
   for (const MemberRef& m : add) unadd.push_back(m.value);
-  auto undone = UpdateMembers(role.id(), role.name(), readd, unadd, false,
-                              *version, ctx);
+  auto undone =
+      UpdateMembers(role.id(), role.name(), readd, unadd, false, *version, ctx);
   if (!undone.ok()) {
     return absl::UnavailableError(
         "the group's members were changed but its rename failed (" +

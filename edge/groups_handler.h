@@ -71,17 +71,18 @@ class GroupsHandler {
       const std::string& id, const RequestContext& ctx) const;
   // The group's version and, if asked, all its members; NOT_FOUND once the
   // group was deleted.
-  absl::StatusOr<Group> FetchGroup(scim::role::v1::Role role,
-                                   bool with_members,
+  absl::StatusOr<Group> FetchGroup(scim::role::v1::Role role, bool with_members,
                                    const RequestContext& ctx) const;
   // Adds and removes members (with `replace_all` the group ends up with
   // exactly `add`) and records `name` as the group's; checked against
   // `expected_version` when set. Returns the group's new version.
-  absl::StatusOr<int64_t> UpdateMembers(
-      const std::string& group_id, const std::string& name,
-      const std::vector<MemberRef>& add, const std::vector<std::string>& remove,
-      bool replace_all, std::optional<int64_t> expected_version,
-      const RequestContext& ctx) const;
+  absl::StatusOr<int64_t> UpdateMembers(const std::string& group_id,
+                                        const std::string& name,
+                                        const std::vector<MemberRef>& add,
+                                        const std::vector<std::string>& remove,
+                                        bool replace_all,
+                                        std::optional<int64_t> expected_version,
+                                        const RequestContext& ctx) const;
   // Makes `group` (as read, with its members and version) what `body` and
   // `members` say: members and name at identity-service checked against
   // the version read, then the rename at role-service; a refused rename

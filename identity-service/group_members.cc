@@ -164,12 +164,11 @@ absl::StatusOr<UserStore::MemberResult> UserStore::UpdateMembers(
   auto state = LoadGroupState(tenant, change.group_id);
   if (!state.ok()) return state.status();
   if (state->retired()) return DeletedGroup(change.group_id);
-  if (change.expected_version &&
-      *change.expected_version != state->version()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "group ", change.group_id, " changed since version ",
-        *change.expected_version, " (now ", state->version(),
-        "); read it again and retry with the new ETag"));
+  if (change.expected_version && *change.expected_version != state->version()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("group ", change.group_id, " changed since version ",
+                     *change.expected_version, " (now ", state->version(),
+                     "); read it again and retry with the new ETag"));
   }
   std::vector<std::string> remove = change.remove;
   if (change.replace_all) {
@@ -222,9 +221,9 @@ absl::StatusOr<UserStore::MemberResult> UserStore::UpdateMembers(
       batch.Delete(db_->family(kMemberships), key);
       continue;
     }
-    result.removed += PutMembership(tenant, change.group_id,
-                                    change.group_display, false, "",
-                                    &u->second, &batch, actor);
+    result.removed +=
+        PutMembership(tenant, change.group_id, change.group_display, false, "",
+                      &u->second, &batch, actor);
   }
   bool renamed =
       !change.group_display.empty() && change.group_display != state->name();

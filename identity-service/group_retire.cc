@@ -115,11 +115,10 @@ absl::StatusOr<int> UserStore::StripRetiredRole(const std::string& tenant,
     if (!u.ok()) return u.status();
     if (!holds(*u)) continue;
     auto* roles = u->mutable_roles();
-    roles->erase(std::remove_if(roles->begin(), roles->end(),
-                                [&](const auto& r) {
-                                  return r.role_id() == role_id;
-                                }),
-                 roles->end());
+    roles->erase(
+        std::remove_if(roles->begin(), roles->end(),
+                       [&](const auto& r) { return r.role_id() == role_id; }),
+        roles->end());
     rocksdb::WriteBatch batch;
     auto* groups = u->mutable_groups();
     auto g = std::remove_if(groups->begin(), groups->end(), [&](const auto& m) {
@@ -162,8 +161,7 @@ UserStore::PendingRetirements() const {
         (!state.catalog_delete_pending() && !state.strip_pending())) {
       continue;
     }
-    std::vector<std::string> parts =
-        absl::StrSplit(it->key().ToString(), '\0');
+    std::vector<std::string> parts = absl::StrSplit(it->key().ToString(), '\0');
     if (parts.size() != 2) continue;
     out.push_back({parts[0], parts[1], std::move(state)});
   }

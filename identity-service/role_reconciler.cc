@@ -6,8 +6,7 @@
 namespace scim::identity {
 
 RoleReconciler::RoleReconciler(UserStore* users,
-                               const std::string& role_address,
-                               Options options)
+                               const std::string& role_address, Options options)
     : users_(users),
       options_(options),
       roles_(scim::role::v1::RoleService::NewStub(grpc::CreateChannel(

@@ -102,8 +102,8 @@ class UserStore {
                                              const MemberChange& change,
                                              const Actor& actor);
   // The group's state (version 1, no name, when nothing is stored yet).
-  absl::StatusOr<v1::GroupState> LoadGroupState(const std::string& tenant,
-                                                const std::string& group_id) const;
+  absl::StatusOr<v1::GroupState> LoadGroupState(
+      const std::string& tenant, const std::string& group_id) const;
   // Shows `user` as the catalog has it now (group_retire.cc): drops roles
   // and groups that were deleted and puts the current names of renamed ones.
   void Render(const std::string& tenant, User* user) const;

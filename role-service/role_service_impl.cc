@@ -66,9 +66,9 @@ grpc::Status RoleServiceImpl::DeleteRole(grpc::ServerContext* context,
     // Checked first, so a delete of an unknown role stays NOT_FOUND.
     auto role = store_->Get(request->tenant_id(), request->role_id());
     if (!role.ok()) return ReplyStatus(context, role.status());
-    absl::Status retired = sync_->Retire(request->tenant_id(),
-                                         request->role_id(),
-                                         AuditActorFrom(*context).actor);
+    absl::Status retired =
+        sync_->Retire(request->tenant_id(), request->role_id(),
+                      AuditActorFrom(*context).actor);
     if (!retired.ok()) return ReplyStatus(context, retired);
   }
   absl::Status s = store_->Delete(request->tenant_id(), request->role_id(),
@@ -86,10 +86,10 @@ grpc::Status RoleServiceImpl::ListRoles(grpc::ServerContext* context,
     start = request->page().start_index();
     if (request->page().has_count()) count = request->page().count();
   }
-  auto page = store_->Find(request->tenant_id(),
-                           request->has_filter() ? &request->filter() : nullptr,
-                           start, count, request->sort_by(),
-                           request->descending());
+  auto page =
+      store_->Find(request->tenant_id(),
+                   request->has_filter() ? &request->filter() : nullptr, start,
+                   count, request->sort_by(), request->descending());
   if (!page.ok()) return ReplyStatus(context, page.status());
   for (auto& r : page->roles) *response->add_roles() = std::move(r);
   response->mutable_page()->set_total_results(page->total_results);

@@ -20,9 +20,9 @@ namespace {
 
 // Column families, in the order given to RocksDb::Open.
 enum Family : size_t {
-  kRoles = 0,   // tenant id, role id -> Role
-  kRoleValues,  // tenant id, lower(value) -> role id
-  kOutbox,      // sequence -> audit Event awaiting shipment
+  kRoles = 0,     // tenant id, role id -> Role
+  kRoleValues,    // tenant id, lower(value) -> role id
+  kOutbox,        // sequence -> audit Event awaiting shipment
   kIdentitySync,  // tenant id, role id -> version identity-service must learn
 };
 
@@ -175,7 +175,8 @@ std::string RoleValue(absl::string_view name) {
 
 absl::StatusOr<std::unique_ptr<RoleStore>> RoleStore::Open(
     const std::string& path) {
-  auto db = RocksDb::Open(path, {"roles", "role_values", "outbox", "identity_sync"});
+  auto db =
+      RocksDb::Open(path, {"roles", "role_values", "outbox", "identity_sync"});
   if (!db.ok()) return db.status();
   return std::unique_ptr<RoleStore>(new RoleStore(std::move(*db)));
 }
@@ -406,8 +407,8 @@ std::vector<RoleStore::Sync> RoleStore::PendingSyncs() const {
     std::string key = it->key().ToString();
     size_t nul = key.find('\0');
     if (nul == std::string::npos) continue;
-    out.push_back({key.substr(0, nul), key.substr(nul + 1),
-                   it->value().ToString()});
+    out.push_back(
+        {key.substr(0, nul), key.substr(nul + 1), it->value().ToString()});
   }
   return out;
 }
@@ -417,8 +418,7 @@ void RoleStore::ClearSync(const Sync& sync) {
   std::string key = Key({sync.tenant_id, sync.role_id});
   std::string current;
   // A rename since this one was read keeps its own entry.
-  if (!db_->Get(kIdentitySync, key, &current).ok() ||
-      current != sync.version) {
+  if (!db_->Get(kIdentitySync, key, &current).ok() || current != sync.version) {
     return;
   }
   rocksdb::WriteBatch batch;

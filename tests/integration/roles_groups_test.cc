@@ -2,7 +2,6 @@
 // `groups` policy, effective roles over gRPC, and memberships at scale.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-
 #include <signal.h>
 
 #include <chrono>
@@ -140,7 +139,8 @@ TEST_F(RolesGroupsTest, AppRolesResolveByUnderscoredValue) {
 
   HttpResult unknown = stack_->Http(
       "PATCH", "/scim/v2/Users/" + id,
-      PatchBody(R"([{"op":"add","path":"roles","value":[{"value":"Bokker"}]}])"));
+      PatchBody(
+          R"([{"op":"add","path":"roles","value":[{"value":"Bokker"}]}])"));
   EXPECT_EQ(unknown.status, 400);
   std::string detail = unknown.body.at("detail").as_string();
   EXPECT_NE(detail.find("'Bokker'"), std::string::npos) << detail;
@@ -167,11 +167,13 @@ TEST_F(RolesGroupsTest, AppRolesResolveByUnderscoredValue) {
   EXPECT_NE(detail.find("Travel_Arranger"), std::string::npos) << detail;
   // Nothing was created.
   HttpResult none = stack_->Http(
-      "GET", "/scim/v2/Users?filter=userName%20eq%20%22roles.unknown@example.com%22");
+      "GET",
+      "/scim/v2/Users?filter=userName%20eq%20%22roles.unknown@example.com%22");
   EXPECT_EQ(none.body.at("totalResults").as_integer(), 0) << none.raw;
 
   // Roles are never created through the attribute.
-  HttpResult roles = stack_->Http("GET", "/scim/v2/Groups?excludedAttributes=members");
+  HttpResult roles =
+      stack_->Http("GET", "/scim/v2/Groups?excludedAttributes=members");
   for (const auto& g : roles.body.at("Resources").as_array()) {
     EXPECT_NE(g.at("displayName").as_string(), "Bokker");
     EXPECT_NE(g.at("displayName").as_string(), "Nope");
@@ -179,8 +181,8 @@ TEST_F(RolesGroupsTest, AppRolesResolveByUnderscoredValue) {
 }
 
 TEST_F(RolesGroupsTest, EffectiveRolesAreDirectPlusGroupRoles) {
-  std::string id = CreateUser("effective@example.com",
-                              R"(,"roles":[{"value":"Booker"}])");
+  std::string id =
+      CreateUser("effective@example.com", R"(,"roles":[{"value":"Booker"}])");
   HttpResult group = stack_->Http(
       "POST", "/scim/v2/Groups",
       R"({"displayName":"Approvers","members":[{"value":")" + id + R"("}]})");
@@ -220,8 +222,10 @@ TEST_F(RolesGroupsTest, EntraGroupPatchShapes) {
   EXPECT_EQ(Values(stack_->Http("GET", path), "members").size(), 2u);
   HttpResult rename = stack_->Http(
       "PATCH", path,
-      PatchBody(R"([{"op":"Replace","path":"displayName","value":"Shapes 2"}])"));
-  EXPECT_EQ(rename.body.at("displayName").as_string(), "Shapes 2") << rename.raw;
+      PatchBody(
+          R"([{"op":"Replace","path":"displayName","value":"Shapes 2"}])"));
+  EXPECT_EQ(rename.body.at("displayName").as_string(), "Shapes 2")
+      << rename.raw;
   HttpResult replace = stack_->Http(
       "PATCH", path,
       PatchBody(R"([{"op":"replace","path":"members","value":[{"value":")" + b +
@@ -229,18 +233,19 @@ TEST_F(RolesGroupsTest, EntraGroupPatchShapes) {
   ASSERT_EQ(replace.status, 200) << replace.raw;
   EXPECT_EQ(Values(stack_->Http("GET", path), "members"),
             std::vector<std::string>{b});
-  HttpResult all = stack_->Http(
-      "PATCH", path + "?attributes=members",
-      PatchBody(R"([{"op":"remove","path":"members"}])"));
+  HttpResult all =
+      stack_->Http("PATCH", path + "?attributes=members",
+                   PatchBody(R"([{"op":"remove","path":"members"}])"));
   ASSERT_EQ(all.status, 200) << all.raw;
   EXPECT_EQ(Values(all, "members").size(), 0u) << all.raw;
   HttpResult user = stack_->Http("GET", "/scim/v2/Users/" + b);
   EXPECT_FALSE(user.body.has_field("groups")) << user.raw;
 
   // Deleting a user removes its memberships.
-  stack_->Http("PATCH", path,
-               PatchBody(R"([{"op":"add","path":"members","value":[{"value":")" +
-                         a + R"("}]}])"));
+  stack_->Http(
+      "PATCH", path,
+      PatchBody(R"([{"op":"add","path":"members","value":[{"value":")" + a +
+                R"("}]}])"));
   EXPECT_EQ(stack_->Http("DELETE", "/scim/v2/Users/" + a).status, 204);
   EXPECT_EQ(stack_->Http("GET", path).body.at("members").size(), 0u);
 }
@@ -259,10 +264,9 @@ TEST_F(RolesGroupsTest, HundredConcurrentMemberAddsAllLand) {
   for (size_t i = 0; i < ids.size(); ++i) {
     writers.emplace_back([&, i] {
       try {
-        codes[i] = stack_
-                       ->Http("PATCH", "/scim/v2/Groups/" + gid,
-                              AddMember(ids[i]))
-                       .status;
+        codes[i] =
+            stack_->Http("PATCH", "/scim/v2/Groups/" + gid, AddMember(ids[i]))
+                .status;
       } catch (const std::exception&) {
         codes[i] = -1;  // the assertion below names the member
       }
@@ -319,7 +323,8 @@ TEST_F(RolesGroupsTest, FiftyThousandMembers) {
       stack_->Http("POST", "/scim/v2/Groups", R"({"displayName":"Everyone"})");
   std::string gid = group.body.at("id").as_string();
   auto deadline = [](grpc::ClientContext* c) {
-    c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    c->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::seconds(60));
   };
   auto start = std::chrono::steady_clock::now();
   std::vector<std::string> ids;
@@ -393,8 +398,7 @@ TEST_F(RolesGroupsTest, FiftyThousandMembers) {
   HttpResult whole = stack_->Http("GET", "/scim/v2/Groups/" + gid);
   auto g1 = std::chrono::steady_clock::now();
   ASSERT_EQ(whole.status, 200);
-  EXPECT_EQ(whole.body.at("members").size(),
-            static_cast<size_t>(kMembers + 1));
+  EXPECT_EQ(whole.body.at("members").size(), static_cast<size_t>(kMembers + 1));
   auto ms = [](auto d) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
   };
@@ -403,9 +407,10 @@ TEST_F(RolesGroupsTest, FiftyThousandMembers) {
       stack_->Http("POST", "/scim/v2/Groups", R"({"displayName":"Five"})");
   std::string small_id = small.body.at("id").as_string();
   for (int i = 0; i < 5; ++i) {
-    stack_->Http("PATCH", "/scim/v2/Groups/" + small_id,
-                 PatchBody(R"([{"op":"add","path":"members","value":[{"value":")" +
-                           ids[i] + R"("}]}])"));
+    stack_->Http(
+        "PATCH", "/scim/v2/Groups/" + small_id,
+        PatchBody(R"([{"op":"add","path":"members","value":[{"value":")" +
+                  ids[i] + R"("}]}])"));
   }
   auto s0 = std::chrono::steady_clock::now();
   HttpResult small_add =
@@ -432,9 +437,9 @@ TEST_F(RolesGroupsTest, DeletedGroupLeavesNoUserHoldingIt) {
   std::string member = CreateUser("auditor.member@example.com");
   std::string direct = CreateUser("auditor.direct@example.com",
                                   R"(,"roles":[{"value":"auditors"}])");
-  ASSERT_EQ(stack_->Http("PATCH", "/scim/v2/Groups/" + gid, AddMember(member))
-                .status,
-            200);
+  ASSERT_EQ(
+      stack_->Http("PATCH", "/scim/v2/Groups/" + gid, AddMember(member)).status,
+      200);
   ASSERT_EQ(EffectiveRoles(direct).size(), 1u);
   ASSERT_EQ(stack_->Http("DELETE", "/scim/v2/Groups/" + gid).status, 204);
   EXPECT_EQ(stack_->Http("GET", "/scim/v2/Groups/" + gid).status, 404);
@@ -447,7 +452,8 @@ TEST_F(RolesGroupsTest, DeletedGroupLeavesNoUserHoldingIt) {
   // The role is gone from the catalog too: assigning it is refused.
   HttpResult again = stack_->Http(
       "PATCH", "/scim/v2/Users/" + member,
-      PatchBody(R"([{"op":"add","path":"roles","value":[{"value":"Auditors"}]}])"));
+      PatchBody(
+          R"([{"op":"add","path":"roles","value":[{"value":"Auditors"}]}])"));
   EXPECT_EQ(again.status, 400) << again.raw;
 }
 
@@ -530,26 +536,26 @@ TEST_F(RolesGroupsTest, RoleServiceGrpcCreateRenameDelete) {
   }
   EXPECT_EQ(stack_->Http("GET", "/scim/v2/Groups/" + role.id()).status, 404);
   // Users holding it directly are rewritten without it in the background.
-  EXPECT_TRUE(Eventually(
-      [&] { return StoredHolders(tenant, "night_auditor") == 0; },
-      std::chrono::seconds(20)));
+  EXPECT_TRUE(
+      Eventually([&] { return StoredHolders(tenant, "night_auditor") == 0; },
+                 std::chrono::seconds(20)));
 }
 
 // How many stored users of the tenant have `value` in roles (filters see the
 // records as stored, not as rendered).
 int64_t RolesGroupsTest::StoredHolders(const std::string& tenant,
                                        const std::string& value) {
-        pb::ListUsersRequest list;
-        list.set_tenant_id(tenant);
-        auto* f = list.mutable_filter();
-        f->set_op(scim::common::v1::Filter::EQ);
-        f->set_attribute("roles.value");
-        f->mutable_value()->set_string_value(value);
-        pb::ListUsersResponse resp;
-        grpc::ClientContext c;
-        Deadline(&c);
-        if (!Identity()->ListUsers(&c, list, &resp).ok()) return -1;
-        return resp.page().total_results();
+  pb::ListUsersRequest list;
+  list.set_tenant_id(tenant);
+  auto* f = list.mutable_filter();
+  f->set_op(scim::common::v1::Filter::EQ);
+  f->set_attribute("roles.value");
+  f->mutable_value()->set_string_value(value);
+  pb::ListUsersResponse resp;
+  grpc::ClientContext c;
+  Deadline(&c);
+  if (!Identity()->ListUsers(&c, list, &resp).ok()) return -1;
+  return resp.page().total_results();
 }
 
 // role-service down after the members were removed: the client hears 503,
@@ -590,12 +596,14 @@ TEST_F(RolesGroupsTest, HalfFailedGroupDeleteFinishesByItself) {
       << "role-service still has the deleted group's role";
   // The edge reconnects to role-service on its own schedule.
   EXPECT_TRUE(Eventually(
-      [&] { return stack_->Http("GET", "/scim/v2/Groups/" + gid).status == 404; },
+      [&] {
+        return stack_->Http("GET", "/scim/v2/Groups/" + gid).status == 404;
+      },
       std::chrono::seconds(30)));
-  HttpResult filtered = stack_->Http(
-      "GET",
-      "/scim/v2/Groups?filter=displayName%20eq%20%22Doomed%22"
-      "&excludedAttributes=members");
+  HttpResult filtered =
+      stack_->Http("GET",
+                   "/scim/v2/Groups?filter=displayName%20eq%20%22Doomed%22"
+                   "&excludedAttributes=members");
   EXPECT_EQ(filtered.body.at("totalResults").as_integer(), 0) << filtered.raw;
   EXPECT_TRUE(Values(stack_->Http("GET", "/scim/v2/Users/" + member), "groups")
                   .empty());
@@ -662,7 +670,8 @@ TEST_F(RolesGroupsTest, MemberChangeMakesOldETagStale) {
             412);
   HttpResult rename = stack_->Http(
       "PATCH", path,
-      PatchBody(R"([{"op":"replace","path":"displayName","value":"Tagged 2"}])"),
+      PatchBody(
+          R"([{"op":"replace","path":"displayName","value":"Tagged 2"}])"),
       IfMatch(old_tag));
   EXPECT_EQ(rename.status, 412) << rename.raw;
   EXPECT_EQ(stack_->Http("DELETE", path, "", IfMatch(old_tag)).status, 412);
@@ -693,10 +702,10 @@ TEST_F(RolesGroupsTest, MemberChangeMakesOldETagStale) {
 
 // A PATCH that renames and changes members applies both or neither.
 TEST_F(RolesGroupsTest, RenameAndMembersInOnePatchAreAtomic) {
-  ASSERT_EQ(stack_->Http("POST", "/scim/v2/Groups",
-                         R"({"displayName":"Taken Name"})")
-                .status,
-            201);
+  ASSERT_EQ(
+      stack_->Http("POST", "/scim/v2/Groups", R"({"displayName":"Taken Name"})")
+          .status,
+      201);
   HttpResult group =
       stack_->Http("POST", "/scim/v2/Groups", R"({"displayName":"Combo"})");
   std::string gid = group.body.at("id").as_string();
@@ -713,8 +722,8 @@ TEST_F(RolesGroupsTest, RenameAndMembersInOnePatchAreAtomic) {
   HttpResult after = stack_->Http("GET", path);
   EXPECT_EQ(after.body.at("displayName").as_string(), "Combo");
   EXPECT_TRUE(Values(after, "members").empty()) << after.raw;
-  EXPECT_TRUE(Values(stack_->Http("GET", "/scim/v2/Users/" + a), "groups")
-                  .empty());
+  EXPECT_TRUE(
+      Values(stack_->Http("GET", "/scim/v2/Users/" + a), "groups").empty());
 
   HttpResult ok = stack_->Http("PATCH", path, both("Combo 2"));
   ASSERT_EQ(ok.status, 200) << ok.raw;
@@ -725,16 +734,18 @@ TEST_F(RolesGroupsTest, RenameAndMembersInOnePatchAreAtomic) {
 
 TEST_F(RolesGroupsTest, GroupsSortBy) {
   for (const char* name : {"Sort b", "Sort A", "Sort c"}) {
-    ASSERT_EQ(stack_->Http("POST", "/scim/v2/Groups",
-                           std::string(R"({"displayName":")") + name + "\"}")
+    ASSERT_EQ(stack_
+                  ->Http("POST", "/scim/v2/Groups",
+                         std::string(R"({"displayName":")") + name + "\"}")
                   .status,
               201);
   }
   auto names = [&](const std::string& query) {
-    HttpResult r = stack_->Http(
-        "GET", "/scim/v2/Groups?filter=displayName%20sw%20%22Sort%20%22"
-               "&excludedAttributes=members&" +
-                   query);
+    HttpResult r =
+        stack_->Http("GET",
+                     "/scim/v2/Groups?filter=displayName%20sw%20%22Sort%20%22"
+                     "&excludedAttributes=members&" +
+                         query);
     EXPECT_EQ(r.status, 200) << r.raw;
     std::vector<std::string> out;
     for (const auto& g : r.body.at("Resources").as_array()) {

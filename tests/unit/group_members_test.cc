@@ -44,10 +44,9 @@ class GroupMembersTest : public ::testing::Test {
     }
     return ids;
   }
-  absl::StatusOr<UserStore::MemberResult> Change(const std::string& group,
-                                             std::vector<std::string> add,
-                                             std::vector<std::string> remove,
-                                             bool replace_all = false) {
+  absl::StatusOr<UserStore::MemberResult> Change(
+      const std::string& group, std::vector<std::string> add,
+      std::vector<std::string> remove, bool replace_all = false) {
     UserStore::MemberChange c;
     c.group_id = group;
     c.group_display = "Group " + group;
@@ -110,7 +109,8 @@ TEST_F(GroupMembersTest, ReplaceAllAndRemoveGroup) {
   EXPECT_EQ(store_->Get("t1", a)->groups_size(), 0);
 
   ASSERT_TRUE(store_->RemoveGroup("t1", "g1", Actor()).ok());
-  EXPECT_TRUE(absl::IsNotFound(store_->ListMembers("t1", "g1", 1, 10).status()));
+  EXPECT_TRUE(
+      absl::IsNotFound(store_->ListMembers("t1", "g1", 1, 10).status()));
   EXPECT_EQ(store_->Get("t1", b)->groups_size(), 0);
 }
 
@@ -189,13 +189,14 @@ TEST_F(GroupMembersTest, RetiredGroupIsGoneForEveryReader) {
   auto holder = store_->Create("t1", direct, Actor());
   ASSERT_TRUE(holder.ok());
 
-  EXPECT_TRUE(absl::IsFailedPrecondition(
-      store_->RemoveGroup("t1", "g1", Actor(), 1)));
+  EXPECT_TRUE(
+      absl::IsFailedPrecondition(store_->RemoveGroup("t1", "g1", Actor(), 1)));
   ASSERT_TRUE(store_->RemoveGroup("t1", "g1", Actor(), 2).ok());
   // Again, at any version: a retried delete.
   ASSERT_TRUE(store_->RemoveGroup("t1", "g1", Actor(), 1).ok());
   EXPECT_EQ(store_->Get("t1", a)->groups_size(), 0);
-  EXPECT_TRUE(absl::IsNotFound(store_->ListMembers("t1", "g1", 1, 10).status()));
+  EXPECT_TRUE(
+      absl::IsNotFound(store_->ListMembers("t1", "g1", 1, 10).status()));
   EXPECT_TRUE(absl::IsNotFound(Change("g1", {a}, {}).status()));
 
   // The direct holder is shown without it at once, and rewritten later.

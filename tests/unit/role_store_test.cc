@@ -263,8 +263,7 @@ TEST_F(RoleStoreTest, FindSortsByGroupAttributes) {
   ASSERT_EQ(by_id->roles.size(), 1u);
   EXPECT_EQ(by_id->roles[0].id(), ids[1]);
   ASSERT_TRUE(store_->Update("t1", a.id(), "Alpha", "", std::nullopt).ok());
-  auto modified =
-      store_->Find("t1", nullptr, 1, 1, "meta.lastModified", true);
+  auto modified = store_->Find("t1", nullptr, 1, 1, "meta.lastModified", true);
   EXPECT_EQ(modified->roles[0].id(), a.id());
 
   auto members = store_->Find("t1", nullptr, 1, std::nullopt, "members");
