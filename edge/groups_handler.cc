@@ -170,9 +170,26 @@ std::optional<MemberDelta> MemberOnlyPatch(const value& patch) {
 // Members are the costly part of a group; a client that excludes them (as
 // Entra does on every lookup) is answered without reading them.
 bool WantsMembers(const Projection& projection) {
+  // One member: an empty list would count as unassigned and be dropped.
+  value member = value::object();
+  member["value"] = value::string("probe");
   value probe = value::object();
-  probe["members"] = value::array();
+  probe["members"] = value::array({member});
   return Project(probe, projection, GroupResource()).has_field("members");
+}
+
+// A PATCH answer lists members only when `attributes` names them: Entra
+// sends member PATCHes without excludedAttributes, and echoing 50,000
+// members for a one-member add would make its cost grow with the group
+// (RFC 7644 §3.5.2 lets the server choose what it returns).
+bool PatchListsMembers(const Projection& projection) {
+  return !projection.attributes.empty() && WantsMembers(projection);
+}
+
+absl::Status Stale(int64_t expected, int64_t now, const std::string& then) {
+  return absl::FailedPreconditionError(
+      "the group changed since version " + std::to_string(expected) + " (now " +
+      std::to_string(now) + "); read it again and " + then);
 }
 
 }  // namespace
@@ -221,35 +238,41 @@ absl::StatusOr<rpb::Role> GroupsHandler::FetchRole(
       });
 }
 
-absl::StatusOr<std::vector<ipb::GroupMember>> GroupsHandler::FetchMembers(
-    const std::string& id, const RequestContext& ctx) const {
-  std::vector<ipb::GroupMember> members;
+absl::StatusOr<GroupsHandler::Group> GroupsHandler::FetchGroup(
+    rpb::Role role, bool with_members, const RequestContext& ctx) const {
+  Group group{std::move(role), {}, 1};
   ipb::ListGroupMembersRequest request;
   request.set_tenant_id(ctx.tenant.id());
-  request.set_group_id(id);
-  for (int start = 1;; start += kMemberPage) {
-    request.mutable_page()->set_start_index(start);
-    request.mutable_page()->set_count(kMemberPage);
+  request.set_group_id(group.role.id());
+  // Pages follow a cursor (the last member id), so each costs the same
+  // however deep into a 50,000-member group it is.
+  for (bool first = true;; first = false) {
+    request.mutable_page()->set_count(with_members ? kMemberPage : 0);
     auto page = backends_->Invoke<ipb::ListGroupMembersResponse>(
         ctx.caller,
         [&](grpc::ClientContext* c, ipb::ListGroupMembersResponse* reply) {
           return backends_->identity().ListGroupMembers(c, request, reply);
         });
     if (!page.ok()) return page.status();
-    for (auto& m : *page->mutable_members()) members.push_back(std::move(m));
-    if (page->members_size() < kMemberPage) break;
+    if (first) group.version = page->version();
+    for (auto& m : *page->mutable_members()) {
+      group.members.push_back(std::move(m));
+    }
+    if (!with_members || page->members_size() < kMemberPage) break;
+    request.set_after(group.members.back().value());
   }
-  return members;
+  return group;
 }
 
-absl::Status GroupsHandler::UpdateMembers(
-    const rpb::Role& role, const std::vector<MemberRef>& add,
-    const std::vector<std::string>& remove, bool replace_all,
+absl::StatusOr<int64_t> GroupsHandler::UpdateMembers(
+    const std::string& group_id, const std::string& name,
+    const std::vector<MemberRef>& add, const std::vector<std::string>& remove,
+    bool replace_all, std::optional<int64_t> expected_version,
     const RequestContext& ctx) const {
   ipb::UpdateGroupMembersRequest request;
   request.set_tenant_id(ctx.tenant.id());
-  request.set_group_id(role.id());
-  request.set_group_display(role.name());
+  request.set_group_id(group_id);
+  request.set_group_display(name);
   for (const MemberRef& m : add) {
     request.add_add_user_ids(m.value);
     if (!m.display.empty())
@@ -257,12 +280,14 @@ absl::Status GroupsHandler::UpdateMembers(
   }
   for (const std::string& id : remove) request.add_remove_user_ids(id);
   request.set_replace_all(replace_all);
+  if (expected_version) request.set_expected_version(*expected_version);
   auto reply = backends_->Invoke<ipb::UpdateGroupMembersResponse>(
       ctx.caller,
       [&](grpc::ClientContext* c, ipb::UpdateGroupMembersResponse* reply) {
         return backends_->identity().UpdateGroupMembers(c, request, reply);
       });
-  return reply.status();
+  if (!reply.ok()) return reply.status();
+  return reply->version();
 }
 
 value GroupsHandler::ToJson(const Group& group,
@@ -286,24 +311,36 @@ value GroupsHandler::ToJson(const Group& group,
     members[i] = std::move(member);
   }
   out["members"] = std::move(members);
-  out["meta"] = MetaToJson(group.role.meta(), "Group", location);
+  // The version is the group's (identity-service bumps it on every member
+  // change and rename), not the role record's.
+  scim::common::v1::Meta meta = group.role.meta();
+  meta.set_version(group.version);
+  out["meta"] = MetaToJson(meta, "Group", location);
   return out;
 }
 
 web::http::http_response GroupsHandler::GroupResponse(
     web::http::status_code code, const Group& group,
-    const RequestContext& ctx) const {
-  auto projection = ProjectionFromQuery(ctx);
-  if (!projection.ok()) return ErrorResponse(projection.status());
+    const Projection& projection, const RequestContext& ctx) const {
   web::http::http_response r = JsonResponse(
-      code, Project(ToJson(group, ctx), *projection, GroupResource()));
+      code, Project(ToJson(group, ctx), projection, GroupResource()));
   r.headers().add("Location", ctx.base_url + "/Groups/" + group.role.id());
-  r.headers().add("ETag", ETagFor(group.role.meta().version()));
+  r.headers().add("ETag", ETagFor(group.version));
   return r;
+}
+
+web::http::http_response GroupsHandler::Respond(
+    web::http::status_code code, const rpb::Role& role, bool with_members,
+    const Projection& projection, const RequestContext& ctx) const {
+  auto group = FetchGroup(role, with_members, ctx);
+  if (!group.ok()) return ErrorResponse(group.status());
+  return GroupResponse(code, *group, projection, ctx);
 }
 
 web::http::http_response GroupsHandler::Create(
     const std::string& body, const RequestContext& ctx) const {
+  auto projection = ProjectionFromQuery(ctx);
+  if (!projection.ok()) return ErrorResponse(projection.status());
   auto json = ParseJsonObject(body);
   if (!json.ok()) return ErrorResponse(json.status());
   auto parsed = ParseGroup(*json);
@@ -318,7 +355,8 @@ web::http::http_response GroupsHandler::Create(
       });
   if (!role.ok()) return ErrorResponse(role.status());
   if (!parsed->members.empty()) {
-    absl::Status added = UpdateMembers(*role, parsed->members, {}, true, ctx);
+    auto added = UpdateMembers(role->id(), role->name(), parsed->members, {},
+                               true, std::nullopt, ctx);
     if (!added.ok()) {
       // Members are checked before anything is written to identity-service;
       // take the new role back so the request leaves nothing behind.
@@ -329,19 +367,21 @@ web::http::http_response GroupsHandler::Create(
           ctx.caller, [&](grpc::ClientContext* c, rpb::DeleteRoleResponse* r) {
             return backends_->roles().DeleteRole(c, undo, r);
           });
-      return ErrorResponse(added);
+      return ErrorResponse(added.status());
     }
   }
-  auto members = FetchMembers(role->id(), ctx);
-  if (!members.ok()) return ErrorResponse(members.status());
-  return GroupResponse(status_codes::Created, Group{*role, *members}, ctx);
+  return Respond(status_codes::Created, *role, WantsMembers(*projection),
+                 *projection, ctx);
 }
 
 web::http::http_response GroupsHandler::Get(const std::string& id,
                                             const RequestContext& ctx) const {
+  auto projection = ProjectionFromQuery(ctx);
+  if (!projection.ok()) return ErrorResponse(projection.status());
   auto role = FetchRole(id, ctx);
   if (!role.ok()) return ErrorResponse(role.status());
-  return RoleResponse(*role, ctx);
+  return Respond(status_codes::OK, *role, WantsMembers(*projection),
+                 *projection, ctx);
 }
 
 web::http::http_response GroupsHandler::List(const ListParams& params,
@@ -351,6 +391,8 @@ web::http::http_response GroupsHandler::List(const ListParams& params,
   if (params.filter) *request.mutable_filter() = *params.filter;
   request.mutable_page()->set_start_index(params.start_index);
   request.mutable_page()->set_count(params.count);
+  request.set_sort_by(params.sort_by);
+  request.set_descending(params.descending);
   auto list = backends_->Invoke<rpb::ListRolesResponse>(
       ctx.caller, [&](grpc::ClientContext* c, rpb::ListRolesResponse* reply) {
         return backends_->roles().ListRoles(c, request, reply);
@@ -360,178 +402,220 @@ web::http::http_response GroupsHandler::List(const ListParams& params,
   // client excluded them, as Entra does on every group lookup.
   bool want_members = WantsMembers(params.projection);
   std::vector<value> resources;
+  int64_t total = list->page().total_results();
   for (const rpb::Role& role : list->roles()) {
-    Group group{role, {}};
-    if (want_members) {
-      auto members = FetchMembers(role.id(), ctx);
-      if (!members.ok()) return ErrorResponse(members.status());
-      group.members = std::move(*members);
+    auto group = FetchGroup(role, want_members, ctx);
+    // Deleted while role-service is yet to drop it: already gone for users.
+    if (absl::IsNotFound(group.status())) {
+      --total;
+      continue;
     }
+    if (!group.ok()) return ErrorResponse(group.status());
     resources.push_back(
-        Project(ToJson(group, ctx), params.projection, GroupResource()));
+        Project(ToJson(*group, ctx), params.projection, GroupResource()));
   }
   return JsonResponse(
       status_codes::OK,
-      ListResponseJson(static_cast<int64_t>(list->page().total_results()),
-                       params.start_index, std::move(resources)));
+      ListResponseJson(total, params.start_index, std::move(resources)));
 }
 
+// PUT replaces the members: written as the difference from the members
+// read with their version, so the write is checked against that version
+// (If-Match, or the read's for an unconditional PUT) and can be taken back
+// exactly if the rename fails.
 web::http::http_response GroupsHandler::Replace(
     const std::string& id, const std::string& body,
     const RequestContext& ctx) const {
+  auto projection = ProjectionFromQuery(ctx);
+  if (!projection.ok()) return ErrorResponse(projection.status());
   auto json = ParseJsonObject(body);
   if (!json.ok()) return ErrorResponse(json.status());
   auto parsed = ParseGroup(*json);
   if (!parsed.ok()) return ErrorResponse(parsed.status());
-  auto role = FetchRole(id, ctx);
-  if (!role.ok()) return ErrorResponse(role.status());
   std::optional<int64_t> if_match = IfMatchVersion(ctx);
-  if (if_match && *if_match != role->meta().version()) {
-    return ErrorResponse(absl::FailedPreconditionError(
-        "the group changed since version " + std::to_string(*if_match) +
-        "; read it again and resend"));
+  for (int attempt = 0; attempt < kPatchAttempts; ++attempt) {
+    auto role = FetchRole(id, ctx);
+    if (!role.ok()) return ErrorResponse(role.status());
+    auto current = FetchGroup(*role, true, ctx);
+    if (!current.ok()) return ErrorResponse(current.status());
+    if (if_match && *if_match != current->version) {
+      return ErrorResponse(Stale(*if_match, current->version, "resend"));
+    }
+    auto written = Write(*current, *parsed, parsed->members, ctx);
+    if (absl::IsFailedPrecondition(written.status()) && !if_match) continue;
+    if (!written.ok()) return ErrorResponse(written.status());
+    return Respond(status_codes::OK, *written, WantsMembers(*projection),
+                   *projection, ctx);
   }
-  auto updated =
-      Write(*role, *parsed, parsed->members, {}, /*replace_all=*/true,
-            if_match, ctx);
-  if (!updated.ok()) return ErrorResponse(updated.status());
-  auto listed = FetchMembers(id, ctx);
-  if (!listed.ok()) return ErrorResponse(listed.status());
-  return GroupResponse(status_codes::OK, Group{*updated, *listed}, ctx);
+  return ErrorResponse(absl::UnavailableError(
+      "the group is being changed by many writers at once; retry the PUT"));
 }
 
 absl::StatusOr<rpb::Role> GroupsHandler::Write(
-    const rpb::Role& role, const GroupBody& body,
-    const std::vector<MemberRef>& add, const std::vector<std::string>& remove,
-    bool replace_all, std::optional<int64_t> expected_version,
-    const RequestContext& ctx) const {
-  auto update_role = [&](const std::string& name,
-                         const std::string& external_id,
-                         std::optional<int64_t> version) {
-    rpb::UpdateRoleRequest update;
-    update.set_tenant_id(ctx.tenant.id());
-    update.set_role_id(role.id());
-    update.set_name(name);
-    update.set_external_id(external_id);
-    if (version) update.set_expected_version(*version);
-    return backends_->Invoke<rpb::Role>(
-        ctx.caller, [&](grpc::ClientContext* c, rpb::Role* reply) {
-          return backends_->roles().UpdateRole(c, update, reply);
-        });
-  };
-  rpb::Role result = role;
+    const Group& group, const GroupBody& body,
+    const std::vector<MemberRef>& members, const RequestContext& ctx) const {
+  const rpb::Role& role = group.role;
+  std::set<std::string> before, after;
+  for (const auto& m : group.members) before.insert(m.value());
+  std::vector<MemberRef> add;
+  for (const MemberRef& m : members) {
+    after.insert(m.value);
+    if (before.count(m.value) == 0) add.push_back(m);
+  }
+  std::vector<std::string> remove;
+  for (const std::string& v : before) {
+    if (after.count(v) == 0) remove.push_back(v);
+  }
   bool renamed = body.display_name != role.name() ||
                  body.external_id != role.external_id();
-  // The role first: a name taken by another group (409) or a stale version
-  // (412) then stops the request before any membership changes.
-  if (renamed) {
-    auto updated =
-        update_role(body.display_name, body.external_id, expected_version);
-    if (!updated.ok()) return updated.status();
-    result = *std::move(updated);
+  if (body.display_name != role.name()) {
+    // Caught before anything is written; only a race with another group
+    // taking the name in the meantime reaches the take-back below.
+    if (auto s = CheckNameFree(role.id(), body.display_name, ctx); !s.ok()) {
+      return s;
+    }
   }
-  if (add.empty() && remove.empty() && !replace_all) return result;
-  absl::Status members = UpdateMembers(result, add, remove, replace_all, ctx);
-  if (members.ok()) return result;
-  // Members are all checked before identity-service writes any, so only the
-  // rename needs taking back to leave the group as it was.
-  if (renamed) {
-    (void)update_role(role.name(), role.external_id(), std::nullopt);
+  // identity-service first: the members, the new name and the group's
+  // version change in one batch there, checked against the version read
+  // (the If-Match) atomically.
+  auto version = UpdateMembers(role.id(), body.display_name, add, remove, false,
+                               group.version, ctx);
+  if (!version.ok()) return version.status();
+  if (!renamed) return role;
+  rpb::UpdateRoleRequest update;
+  update.set_tenant_id(ctx.tenant.id());
+  update.set_role_id(role.id());
+  update.set_name(body.display_name);
+  update.set_external_id(body.external_id);
+  update.set_expected_version(role.meta().version());
+  auto updated = backends_->Invoke<rpb::Role>(
+      ctx.caller, [&](grpc::ClientContext* c, rpb::Role* reply) {
+        return backends_->roles().UpdateRole(c, update, reply);
+      });
+  if (updated.ok()) return updated;
+  // The catalog refused the rename: take the members and name back, only if
+  // nobody wrote the group since (the version this request produced), so
+  // the take-back never undoes another writer's change.
+  std::vector<MemberRef> readd;
+  for (const std::string& v : remove) readd.push_back({v, ""});
+  std::vector<std::string> unadd;
+  for (const MemberRef& m : add) unadd.push_back(m.value);
+  auto undone =
+      UpdateMembers(role.id(), role.name(), readd, unadd, false, *version, ctx);
+  if (!undone.ok()) {
+    return absl::UnavailableError(
+        "the group's members were changed but its rename failed (" +
+        std::string(updated.status().message()) +
+        "), and another writer changed the group before the member change "
+        "could be taken back; read the group and resend");
   }
-  return members;
+  return updated.status();
+}
+
+absl::Status GroupsHandler::CheckNameFree(const std::string& id,
+                                          const std::string& name,
+                                          const RequestContext& ctx) const {
+  rpb::ListRolesRequest request;
+  request.set_tenant_id(ctx.tenant.id());
+  auto* f = request.mutable_filter();
+  f->set_op(scim::common::v1::Filter::EQ);
+  f->set_attribute("displayName");
+  f->mutable_value()->set_string_value(name);
+  auto list = backends_->Invoke<rpb::ListRolesResponse>(
+      ctx.caller, [&](grpc::ClientContext* c, rpb::ListRolesResponse* reply) {
+        return backends_->roles().ListRoles(c, request, reply);
+      });
+  if (!list.ok()) return list.status();
+  for (const rpb::Role& other : list->roles()) {
+    if (other.id() == id) continue;
+    return WithScimType(
+        absl::AlreadyExistsError(
+            "displayName '" + name + "' is already the name of group " +
+            other.id() + " ('" + other.name() +
+            "'); group names are unique per tenant, ignoring case and "
+            "treating spaces as underscores"),
+        "uniqueness");
+  }
+  return absl::OkStatus();
 }
 
 web::http::http_response GroupsHandler::PatchResponse(
-    const rpb::Role& role, const RequestContext& ctx) const {
+    const rpb::Role& role, int64_t version, const RequestContext& ctx) const {
   if (ctx.Policy("patch_response") == "no-content") {
     web::http::http_response r(status_codes::NoContent);
-    r.headers().add("ETag", ETagFor(role.meta().version()));
+    r.headers().add("ETag", ETagFor(version));
     return r;
   }
-  return RoleResponse(role, ctx);
-}
-
-web::http::http_response GroupsHandler::RoleResponse(
-    const rpb::Role& role, const RequestContext& ctx) const {
   auto projection = ProjectionFromQuery(ctx);
   if (!projection.ok()) return ErrorResponse(projection.status());
-  Group group{role, {}};
-  if (WantsMembers(*projection)) {
-    auto listed = FetchMembers(role.id(), ctx);
-    if (!listed.ok()) return ErrorResponse(listed.status());
-    group.members = std::move(*listed);
+  bool with_members = PatchListsMembers(*projection);
+  if (with_members) {
+    return Respond(status_codes::OK, role, true, *projection, ctx);
   }
-  return GroupResponse(status_codes::OK, group, ctx);
+  Group group{role, {}, version};
+  // Not listing the members must not read as "no members".
+  Projection shown = *projection;
+  if (shown.attributes.empty()) shown.excluded.push_back("members");
+  return GroupResponse(status_codes::OK, group, shown, ctx);
 }
 
-// Applies the PATCH to the group's SCIM form, then writes only the
-// difference: member additions and removals (which commute with other
-// writers' changes) and, if it changed, the role's name or externalId.
+// Member-only PATCHes (Entra's and Okta's membership syncs) are written as a
+// delta without reading the members. Anything else applies the PATCH to the
+// group's SCIM form and writes only the difference, checked against the
+// version it was read at, and retried when another writer got there first.
 web::http::http_response GroupsHandler::Patch(const std::string& id,
                                               const std::string& body,
                                               const RequestContext& ctx) const {
   auto patch = ParseJsonObject(body);
   if (!patch.ok()) return ErrorResponse(patch.status());
   std::optional<int64_t> if_match = IfMatchVersion(ctx);
-  if (std::optional<MemberDelta> delta = MemberOnlyPatch(*patch);
-      delta && !if_match) {
+  if (std::optional<MemberDelta> delta = MemberOnlyPatch(*patch)) {
     auto role = FetchRole(id, ctx);
     if (!role.ok()) return ErrorResponse(role.status());
-    absl::Status changed =
-        UpdateMembers(*role, delta->add, delta->remove, false, ctx);
-    if (!changed.ok()) return ErrorResponse(changed);
-    return PatchResponse(*role, ctx);
+    auto version = UpdateMembers(role->id(), role->name(), delta->add,
+                                 delta->remove, false, if_match, ctx);
+    if (!version.ok()) return ErrorResponse(version.status());
+    return PatchResponse(*role, *version, ctx);
   }
   for (int attempt = 0; attempt < kPatchAttempts; ++attempt) {
     auto role = FetchRole(id, ctx);
     if (!role.ok()) return ErrorResponse(role.status());
-    if (if_match && *if_match != role->meta().version()) {
-      return ErrorResponse(absl::FailedPreconditionError(
-          "the group changed since version " + std::to_string(*if_match) +
-          "; read it again and resend the PATCH"));
+    auto group = FetchGroup(*role, true, ctx);
+    if (!group.ok()) return ErrorResponse(group.status());
+    if (if_match && *if_match != group->version) {
+      return ErrorResponse(
+          Stale(*if_match, group->version, "resend the PATCH"));
     }
-    auto members = FetchMembers(id, ctx);
-    if (!members.ok()) return ErrorResponse(members.status());
-    value json = ToJson(Group{*role, *members}, ctx);
+    value json = ToJson(*group, ctx);
     absl::Status applied = ApplyPatch(*patch, GroupResource(), &json);
     if (!applied.ok()) return ErrorResponse(applied);
     auto parsed = ParseGroup(json);
     if (!parsed.ok()) return ErrorResponse(parsed.status());
-
-    std::set<std::string> before, after;
-    for (const auto& m : *members) before.insert(m.value());
-    std::vector<MemberRef> add;
-    for (const MemberRef& m : parsed->members) {
-      after.insert(m.value);
-      if (before.count(m.value) == 0) add.push_back(m);
-    }
-    std::vector<std::string> remove;
-    for (const std::string& v : before) {
-      if (after.count(v) == 0) remove.push_back(v);
-    }
-    auto written = Write(*role, *parsed, add, remove, /*replace_all=*/false,
-                         role->meta().version(), ctx);
-    if (absl::IsFailedPrecondition(written.status())) continue;
+    auto written = Write(*group, *parsed, parsed->members, ctx);
+    if (absl::IsFailedPrecondition(written.status()) && !if_match) continue;
     if (!written.ok()) return ErrorResponse(written.status());
-    return PatchResponse(*written, ctx);
+    auto after = FetchGroup(*written, false, ctx);
+    if (!after.ok()) return ErrorResponse(after.status());
+    return PatchResponse(*written, after->version, ctx);
   }
   return ErrorResponse(absl::UnavailableError(
       "the group is being changed by many writers at once; retry the PATCH"));
 }
 
+// identity-service retires the group first (tombstone and membership
+// removal in one batch, checked against If-Match): from then on no user
+// holds it and a GET answers 404. role-service then drops the role; if it
+// is down the client gets 503, and identity-service's reconciler deletes
+// the role as soon as role-service is back, so both sides agree without
+// the client resending (a resent DELETE also succeeds).
 web::http::http_response GroupsHandler::Delete(
     const std::string& id, const RequestContext& ctx) const {
-  auto role = FetchRole(id, ctx);
-  if (!role.ok()) return ErrorResponse(role.status());
-  std::optional<int64_t> if_match = IfMatchVersion(ctx);
-  if (if_match && *if_match != role->meta().version()) {
-    return ErrorResponse(absl::FailedPreconditionError(
-        "the group changed since version " + std::to_string(*if_match) +
-        "; read it again before deleting"));
-  }
   ipb::RemoveGroupRequest remove;
   remove.set_tenant_id(ctx.tenant.id());
   remove.set_group_id(id);
+  if (auto v = IfMatchVersion(ctx)) remove.set_expected_version(*v);
+  auto role = FetchRole(id, ctx);
+  if (absl::IsNotFound(role.status())) return ErrorResponse(role.status());
   auto removed = backends_->Invoke<ipb::RemoveGroupResponse>(
       ctx.caller, [&](grpc::ClientContext* c, ipb::RemoveGroupResponse* r) {
         return backends_->identity().RemoveGroup(c, remove, r);
@@ -544,7 +628,14 @@ web::http::http_response GroupsHandler::Delete(
       ctx.caller, [&](grpc::ClientContext* c, rpb::DeleteRoleResponse* r) {
         return backends_->roles().DeleteRole(c, request, r);
       });
-  if (!deleted.ok()) return ErrorResponse(deleted.status());
+  // NOT_FOUND: the reconciler got there first.
+  if (!deleted.ok() && !absl::IsNotFound(deleted.status())) {
+    return ErrorResponse(absl::UnavailableError(
+        "the group's members were removed and users no longer hold it, but "
+        "role-service could not delete the role yet (" +
+        std::string(deleted.status().message()) +
+        "); it is deleted automatically once role-service is back"));
+  }
   return web::http::http_response(status_codes::NoContent);
 }
 

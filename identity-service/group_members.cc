@@ -35,6 +35,11 @@ std::string UnknownMembersDetail(const std::vector<std::string>& unknown) {
       "returned when the user was created");
 }
 
+absl::Status DeletedGroup(const std::string& group_id) {
+  return absl::NotFoundError("no group or role with id '" + group_id +
+                             "' in this tenant; it has been deleted");
+}
+
 }  // namespace
 
 std::vector<std::string> UserStore::MemberIds(
@@ -50,23 +55,56 @@ std::vector<std::string> UserStore::MemberIds(
   return ids;
 }
 
+absl::StatusOr<v1::GroupState> UserStore::LoadGroupState(
+    const std::string& tenant, const std::string& group_id) const {
+  v1::GroupState state;
+  std::string bytes;
+  absl::Status s = db_->Get(kGroups, Key({tenant, group_id}), &bytes);
+  if (absl::IsNotFound(s)) {
+    // A group from before group states were kept: its count once from the
+    // memberships themselves.
+    state.set_version(1);
+    state.set_member_count(
+        static_cast<int64_t>(MemberIds(tenant, group_id).size()));
+    return state;
+  }
+  if (!s.ok()) return s;
+  if (!state.ParseFromString(bytes)) {
+    return absl::InternalError("stored state of group " + group_id +
+                               " is unreadable");
+  }
+  return state;
+}
+
 absl::StatusOr<UserStore::MemberPage> UserStore::ListMembers(
     const std::string& tenant, const std::string& group_id, int start_index,
-    int count) const {
+    int count, const std::string& after) const {
+  auto state = LoadGroupState(tenant, group_id);
+  if (!state.ok()) return state.status();
+  if (state->retired()) return DeletedGroup(group_id);
   MemberPage page;
-  int64_t skip = std::max(start_index, 1) - 1;
+  page.version = state->version();
+  page.total_results = state->member_count();
   std::string prefix = KeyPrefix({tenant, group_id});
   std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(
       rocksdb::ReadOptions(), db_->family(kMemberships)));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
-       it->Next()) {
-    ++page.total_results;
-    if (skip > 0) {
-      --skip;
-    } else if (static_cast<int>(page.members.size()) < count) {
-      page.members.push_back(
-          {it->key().ToString().substr(prefix.size()), it->value().ToString()});
+  if (!after.empty()) {
+    std::string from = Key({tenant, group_id, after});
+    it->Seek(from);
+    if (it->Valid() && it->key() == from) it->Next();
+  } else {
+    it->Seek(prefix);
+    // Keys only, without copying: cheap even deep into a large group.
+    for (int64_t skip = std::max(start_index, 1) - 1;
+         skip > 0 && it->Valid() && it->key().starts_with(prefix); --skip) {
+      it->Next();
     }
+  }
+  for (; it->Valid() && it->key().starts_with(prefix) &&
+         static_cast<int>(page.members.size()) < count;
+       it->Next()) {
+    page.members.push_back(
+        {it->key().ToString().substr(prefix.size()), it->value().ToString()});
   }
   if (!it->status().ok()) return FromRocks(it->status());
   return page;
@@ -116,13 +154,22 @@ bool UserStore::PutMembership(const std::string& tenant,
   return true;
 }
 
-absl::StatusOr<std::pair<int, int>> UserStore::UpdateMembers(
+absl::StatusOr<UserStore::MemberResult> UserStore::UpdateMembers(
     const std::string& tenant, const MemberChange& change, const Actor& actor) {
   if (change.group_id.empty()) {
     return WithScimType(absl::InvalidArgumentError("group_id is required"),
                         "invalidValue");
   }
   absl::MutexLock lock(&write_mu_);
+  auto state = LoadGroupState(tenant, change.group_id);
+  if (!state.ok()) return state.status();
+  if (state->retired()) return DeletedGroup(change.group_id);
+  if (change.expected_version && *change.expected_version != state->version()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("group ", change.group_id, " changed since version ",
+                     *change.expected_version, " (now ", state->version(),
+                     "); read it again and retry with the new ETag"));
+  }
   std::vector<std::string> remove = change.remove;
   if (change.replace_all) {
     std::set<std::string> keep;
@@ -157,35 +204,100 @@ absl::StatusOr<std::pair<int, int>> UserStore::UpdateMembers(
     if (auto s = load(id, false); !s.ok()) return s;
   }
   rocksdb::WriteBatch batch;
-  int added = 0, removed = 0;
+  MemberResult result;
   for (const Member& m : change.add) {
-    added += PutMembership(tenant, change.group_id, change.group_display, true,
-                           m.display, &users.at(m.user_id), &batch, actor);
+    result.added +=
+        PutMembership(tenant, change.group_id, change.group_display, true,
+                      m.display, &users.at(m.user_id), &batch, actor);
   }
+  int64_t dangling = 0;
   for (const std::string& id : remove) {
     auto u = users.find(id);
     if (u == users.end()) {
       // A membership whose user is gone: drop the dangling entry.
-      batch.Delete(db_->family(kMemberships),
-                   Key({tenant, change.group_id, id}));
+      std::string key = Key({tenant, change.group_id, id});
+      std::string ignored;
+      if (db_->Get(kMemberships, key, &ignored).ok()) ++dangling;
+      batch.Delete(db_->family(kMemberships), key);
       continue;
     }
-    removed += PutMembership(tenant, change.group_id, change.group_display,
-                             false, "", &u->second, &batch, actor);
+    result.removed +=
+        PutMembership(tenant, change.group_id, change.group_display, false, "",
+                      &u->second, &batch, actor);
   }
-  if (batch.Count() == 0) return std::make_pair(0, 0);
+  bool renamed =
+      !change.group_display.empty() && change.group_display != state->name();
+  result.version = state->version();
+  if (result.added == 0 && result.removed == 0 && dangling == 0 && !renamed) {
+    return result;
+  }
+  if (renamed) state->set_name(change.group_display);
+  state->set_member_count(std::max<int64_t>(
+      0, state->member_count() + result.added - result.removed - dangling));
+  state->set_version(state->version() + 1);
+  batch.Put(db_->family(kGroups), Key({tenant, change.group_id}),
+            state->SerializeAsString());
   if (auto s = db_->Write(&batch); !s.ok()) return s;
   outbox_->Notify();
-  return std::make_pair(added, removed);
+  result.version = state->version();
+  return result;
+}
+
+void UserStore::NoteMemberGone(const std::string& tenant,
+                               const std::string& group_id,
+                               rocksdb::WriteBatch* batch) const {
+  auto state = LoadGroupState(tenant, group_id);
+  if (!state.ok() || state->retired()) return;
+  state->set_member_count(std::max<int64_t>(0, state->member_count() - 1));
+  state->set_version(state->version() + 1);
+  batch->Put(db_->family(kGroups), Key({tenant, group_id}),
+             state->SerializeAsString());
 }
 
 absl::Status UserStore::RemoveGroup(const std::string& tenant,
                                     const std::string& group_id,
-                                    const Actor& actor) {
-  MemberChange change;
-  change.group_id = group_id;
-  change.replace_all = true;
-  return UpdateMembers(tenant, change, actor).status();
+                                    const Actor& actor,
+                                    std::optional<int64_t> expected_version) {
+  if (group_id.empty()) {
+    return WithScimType(absl::InvalidArgumentError("group_id is required"),
+                        "invalidValue");
+  }
+  absl::MutexLock lock(&write_mu_);
+  auto state = LoadGroupState(tenant, group_id);
+  if (!state.ok()) return state.status();
+  // Retiring again (a retried DELETE, or role-service's own delete after
+  // the edge's) is a no-op, whatever version the caller last saw.
+  if (state->retired()) return absl::OkStatus();
+  if (expected_version && *expected_version != state->version()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "group ", group_id, " changed since version ", *expected_version,
+        " (now ", state->version(), "); read it again before deleting"));
+  }
+  rocksdb::WriteBatch batch;
+  for (const std::string& id : MemberIds(tenant, group_id)) {
+    absl::StatusOr<User> u = Get(tenant, id);
+    if (u.ok()) {
+      PutMembership(tenant, group_id, state->name(), false, "", &*u, &batch,
+                    actor);
+    } else if (absl::IsNotFound(u.status())) {
+      batch.Delete(db_->family(kMemberships), Key({tenant, group_id, id}));
+    } else {
+      return u.status();
+    }
+  }
+  // The tombstone rides in the same batch as the membership removal: a
+  // crash leaves either the group as it was or retired with no members,
+  // and the reconciler finishes the rest from the tombstone.
+  state->set_retired(true);
+  state->set_catalog_delete_pending(true);
+  state->set_strip_pending(true);
+  state->set_member_count(0);
+  state->set_version(state->version() + 1);
+  batch.Put(db_->family(kGroups), Key({tenant, group_id}),
+            state->SerializeAsString());
+  if (auto s = db_->Write(&batch); !s.ok()) return s;
+  outbox_->Notify();
+  return absl::OkStatus();
 }
 
 }  // namespace scim::identity

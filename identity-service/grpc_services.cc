@@ -8,6 +8,7 @@
 #include "absl/algorithm/container.h"
 #include "common/crypto.h"
 #include "common/status_map.h"
+#include "identity-service/role_reconciler.h"
 #include "identity-service/user_rules.h"
 
 namespace scim::identity {
@@ -20,6 +21,14 @@ grpc::Status Reply(grpc::ServerContext* context, absl::StatusOr<T> result,
   if (!result.ok()) return ReplyStatus(context, result.status());
   *out = std::move(*result);
   return grpc::Status::OK;
+}
+
+// Users as the catalog has them now: deleted roles and groups left out,
+// renamed ones under their new names (group_retire.cc).
+absl::StatusOr<User> Rendered(const UserStore* users, const std::string& tenant,
+                              absl::StatusOr<User> user) {
+  if (user.ok()) users->Render(tenant, &*user);
+  return user;
 }
 
 absl::Status RequireTenant(const std::string& tenant_id) {
@@ -41,11 +50,16 @@ std::string Metadata(const grpc::ServerContext& context, const char* key) {
 // (SCIM_EDGE_SECRET) when one is configured: the header alone is spoofable by
 // any internal caller that can reach this port. Hashing both sides first
 // keeps the comparison constant-time whatever the lengths.
-bool FromEdge(const grpc::ServerContext& context, const std::string& secret) {
-  if (Metadata(context, "x-scim-source") != "edge") return false;
+bool FromComponent(const grpc::ServerContext& context,
+                   const std::string& secret, const char* component) {
+  if (Metadata(context, "x-scim-source") != component) return false;
   if (secret.empty()) return true;
   return ConstantTimeEquals(Sha256Hex(Metadata(context, "x-scim-edge-secret")),
                             Sha256Hex(secret));
+}
+
+bool FromEdge(const grpc::ServerContext& context, const std::string& secret) {
+  return FromComponent(context, secret, "edge");
 }
 
 absl::Status ManagedError(const std::string& id) {
@@ -119,8 +133,9 @@ grpc::Status IdentityServiceImpl::CreateUser(
   }
   user.set_scim_managed(FromEdge(*context, edge_secret_));
   return Reply(context,
-               users_->Create(request->tenant_id(), std::move(user),
-                              ActorFrom(*context)),
+               Rendered(users_, request->tenant_id(),
+                        users_->Create(request->tenant_id(), std::move(user),
+                                       ActorFrom(*context))),
                response);
 }
 
@@ -130,7 +145,9 @@ grpc::Status IdentityServiceImpl::GetUser(grpc::ServerContext* context,
   if (auto s = RequireTenant(request->tenant_id()); !s.ok()) {
     return ReplyStatus(context, s);
   }
-  return Reply(context, users_->Get(request->tenant_id(), request->id()),
+  return Reply(context,
+               Rendered(users_, request->tenant_id(),
+                        users_->Get(request->tenant_id(), request->id())),
                response);
 }
 
@@ -141,15 +158,21 @@ grpc::Status IdentityServiceImpl::LookupUser(
     return ReplyStatus(context, s);
   }
   const std::string& t = request->tenant_id();
+  auto render = [&](absl::StatusOr<User> u) {
+    return Rendered(users_, t, std::move(u));
+  };
   switch (request->key_case()) {
     case pb::LookupUserRequest::kUserName:
-      return Reply(context, users_->FindByUserName(t, request->user_name()),
+      return Reply(context,
+                   render(users_->FindByUserName(t, request->user_name())),
                    response);
     case pb::LookupUserRequest::kExternalId:
-      return Reply(context, users_->FindByExternalId(t, request->external_id()),
+      return Reply(context,
+                   render(users_->FindByExternalId(t, request->external_id())),
                    response);
     case pb::LookupUserRequest::kEmail:
-      return Reply(context, users_->FindByEmail(t, request->email()), response);
+      return Reply(context, render(users_->FindByEmail(t, request->email())),
+                   response);
     default:
       return ReplyStatus(context,
                          absl::InvalidArgumentError(
@@ -177,8 +200,9 @@ grpc::Status IdentityServiceImpl::ReplaceUser(
   std::optional<int64_t> version;
   if (request->has_expected_version()) version = request->expected_version();
   return Reply(context,
-               users_->Replace(request->tenant_id(), std::move(user), version,
-                               ActorFrom(*context)),
+               Rendered(users_, request->tenant_id(),
+                        users_->Replace(request->tenant_id(), std::move(user),
+                                        version, ActorFrom(*context))),
                response);
 }
 
@@ -213,7 +237,10 @@ grpc::Status IdentityServiceImpl::ListUsers(grpc::ServerContext* context,
                            request->page().start_index(), count,
                            request->sort_by(), request->descending());
   if (!page.ok()) return ReplyStatus(context, page.status());
-  for (auto& u : page->users) *response->add_users() = std::move(u);
+  for (auto& u : page->users) {
+    users_->Render(request->tenant_id(), &u);
+    *response->add_users() = std::move(u);
+  }
   response->mutable_page()->set_total_results(page->total_results);
   response->mutable_page()->set_start_index(page->start_index);
   response->mutable_page()->set_items_per_page(response->users_size());
@@ -231,7 +258,8 @@ grpc::Status IdentityServiceImpl::ListGroupMembers(
   int count = request->page().has_count() ? request->page().count() : 5000;
   auto page = users_->ListMembers(request->tenant_id(), request->group_id(),
                                   request->page().start_index(),
-                                  std::clamp(count, 0, 100000));
+                                  std::clamp(count, 0, 100000),
+                                  request->after());
   if (!page.ok()) return ReplyStatus(context, page.status());
   for (auto& m : page->members) {
     pb::GroupMember* out = response->add_members();
@@ -242,6 +270,7 @@ grpc::Status IdentityServiceImpl::ListGroupMembers(
   response->mutable_page()->set_start_index(
       std::max(request->page().start_index(), 1));
   response->mutable_page()->set_items_per_page(response->members_size());
+  response->set_version(page->version);
   return grpc::Status::OK;
 }
 
@@ -285,11 +314,15 @@ grpc::Status IdentityServiceImpl::UpdateGroupMembers(
       return ReplyStatus(context, s);
     }
   }
+  if (request->has_expected_version()) {
+    change.expected_version = request->expected_version();
+  }
   auto counts =
       users_->UpdateMembers(request->tenant_id(), change, ActorFrom(*context));
   if (!counts.ok()) return ReplyStatus(context, counts.status());
-  response->set_added(counts->first);
-  response->set_removed(counts->second);
+  response->set_added(counts->added);
+  response->set_removed(counts->removed);
+  response->set_version(counts->version);
   return grpc::Status::OK;
 }
 
@@ -299,7 +332,10 @@ grpc::Status IdentityServiceImpl::RemoveGroup(
   if (auto s = RequireTenant(request->tenant_id()); !s.ok()) {
     return ReplyStatus(context, s);
   }
-  if (!FromEdge(*context, edge_secret_)) {
+  // role-service retiring a role it deletes is the catalog's own decision,
+  // not an edit of the members' profiles.
+  if (!FromEdge(*context, edge_secret_) &&
+      !FromComponent(*context, edge_secret_, "role-service")) {
     auto members = MemberIds(users_, request->tenant_id(), request->group_id());
     if (!members.ok()) return ReplyStatus(context, members.status());
     if (auto s = CheckMembersMayChange(users_, request->tenant_id(), *members);
@@ -307,9 +343,12 @@ grpc::Status IdentityServiceImpl::RemoveGroup(
       return ReplyStatus(context, s);
     }
   }
-  return ReplyStatus(
-      context, users_->RemoveGroup(request->tenant_id(), request->group_id(),
-                                   ActorFrom(*context)));
+  std::optional<int64_t> version;
+  if (request->has_expected_version()) version = request->expected_version();
+  absl::Status s = users_->RemoveGroup(
+      request->tenant_id(), request->group_id(), ActorFrom(*context), version);
+  if (s.ok() && reconciler_ != nullptr) reconciler_->Notify();
+  return ReplyStatus(context, s);
 }
 
 grpc::Status TenantServiceImpl::CreateTenant(
@@ -429,7 +468,8 @@ grpc::Status IdentityServiceImpl::GetEffectiveRoles(
   if (auto s = RequireTenant(request->tenant_id()); !s.ok()) {
     return ReplyStatus(context, s);
   }
-  auto user = users_->Get(request->tenant_id(), request->user_id());
+  auto user = Rendered(users_, request->tenant_id(),
+                       users_->Get(request->tenant_id(), request->user_id()));
   if (!user.ok()) return ReplyStatus(context, user.status());
   for (const auto& r : user->roles()) {
     pb::EffectiveRole* out = response->add_roles();

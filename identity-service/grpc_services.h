@@ -8,6 +8,8 @@
 
 namespace scim::identity {
 
+class RoleReconciler;
+
 // Who is calling, from the metadata the edge (or an internal caller) sends:
 // x-request-id, x-actor, x-client-address, x-operation.
 Actor ActorFrom(const grpc::ServerContext& context);
@@ -59,12 +61,15 @@ class IdentityServiceImpl final : public pb::IdentityService::Service {
   // SCIM_EDGE_SECRET: what the edge proves itself with; empty trusts the
   // x-scim-source header alone.
   void set_edge_secret(std::string secret) { edge_secret_ = std::move(secret); }
+  // Woken by every group retirement (RemoveGroup).
+  void set_reconciler(RoleReconciler* r) { reconciler_ = r; }
 
  private:
   UserStore* users_;
   TenantStore* tenants_;
   RocksDb* db_ = nullptr;
   std::string edge_secret_;
+  RoleReconciler* reconciler_ = nullptr;
 };
 
 class TenantServiceImpl final : public pb::TenantService::Service {

@@ -19,12 +19,13 @@ enum Family : size_t {
   kOutbox,        // sequence -> audit Event awaiting shipment
   kMemberships,   // tenant id, group id, user id -> member display
   kJobs,          // job name, tenant id -> progress of a background job
+  kGroups,        // tenant id, group (role) id -> GroupState
 };
 
 inline std::vector<std::string> IdentityFamilies() {
   return {"tenants", "tenant_names", "tokens", "tenant_tokens",
           "users",   "user_index",   "outbox", "memberships",
-          "jobs"};
+          "jobs",    "groups"};
 }
 
 }  // namespace scim::identity

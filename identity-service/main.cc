@@ -13,6 +13,7 @@
 #include "identity-service/location_jobs.h"
 #include "identity-service/identity_db.h"
 #include "identity-service/outbox.h"
+#include "identity-service/role_reconciler.h"
 
 int main(int argc, char** argv) {
   scim::BlockShutdownSignals();
@@ -26,6 +27,11 @@ int main(int argc, char** argv) {
       "audit_address", "SCIM_AUDIT_ADDRESS",
       "127.0.0.1:" + std::to_string(config.GetInt("audit_port",
                                                    "SCIM_AUDIT_PORT", 50053)));
+  // Where the group-delete reconciler finds role-service.
+  std::string roles = config.Get(
+      "role_address", "SCIM_ROLE_ADDRESS",
+      "127.0.0.1:" +
+          std::to_string(config.GetInt("role_port", "SCIM_ROLE_PORT", 50052)));
   std::string tenant =
       config.Get("bootstrap_tenant", "SCIM_BOOTSTRAP_TENANT", "demo");
   std::string token = config.Get("bootstrap_token", "SCIM_BOOTSTRAP_TOKEN", "");
@@ -99,6 +105,8 @@ int main(int argc, char** argv) {
   scim::identity::IdentityServiceImpl identity_service(&users, &tenants);
   identity_service.set_database(db->get());
   identity_service.set_edge_secret(edge_secret);
+  scim::identity::RoleReconciler reconciler(&users, roles, {});
+  identity_service.set_reconciler(&reconciler);
   scim::identity::LocationJobs location_jobs(db->get(), &tenants, &users);
   scim::identity::TenantServiceImpl tenant_service(&tenants, &location_jobs);
   auto server = scim::GrpcServer::Start(host + ":" + std::to_string(port),
@@ -116,5 +124,6 @@ int main(int argc, char** argv) {
                                     std::chrono::seconds(10));
   forwarder.Stop();
   location_jobs.Stop();
+  reconciler.Stop();
   return code;
 }

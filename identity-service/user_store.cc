@@ -374,6 +374,7 @@ absl::Status UserStore::Delete(const std::string& tenant, const std::string& id,
   }
   for (const auto& g : old->groups()) {
     batch.Delete(db_->family(kMemberships), Key({tenant, g.value(), id}));
+    NoteMemberGone(tenant, g.value(), &batch);
   }
   outbox_->Append(&batch, UserEvent("delete", tenant, *old), actor);
   RelinkReports(tenant, &*old, nullptr, FlagsOf(tenant), &batch, actor);

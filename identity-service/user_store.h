@@ -106,21 +106,61 @@ class UserStore {
   struct MemberPage {
     std::vector<Member> members;
     int64_t total_results = 0;
+    // The group's version (its ETag).
+    int64_t version = 1;
   };
+  // One page of a group's members in user-id order: after the cursor
+  // `after` (a user id) when it is set, else from the one-based
+  // `start_index`. Seeks to the page, so a page costs the same at any depth;
+  // the total comes from the group's state. NOT_FOUND when the group was
+  // deleted.
   absl::StatusOr<MemberPage> ListMembers(const std::string& tenant,
                                          const std::string& group_id,
-                                         int start_index, int count) const;
+                                         int start_index, int count,
+                                         const std::string& after = "") const;
   struct MemberChange {
     std::string group_id;
+    // The group's current name; recorded as its name when it differs.
     std::string group_display;
     std::vector<Member> add;
     std::vector<std::string> remove;
     bool replace_all = false;
+    // FAILED_PRECONDITION unless the group's version equals it.
+    std::optional<int64_t> expected_version;
   };
-  // INVALID_ARGUMENT naming every unknown user id, before any write.
-  absl::StatusOr<std::pair<int, int>> UpdateMembers(const std::string& tenant,
-                                                    const MemberChange& change,
-                                                    const Actor& actor);
+  struct MemberResult {
+    int added = 0;
+    int removed = 0;
+    int64_t version = 1;
+  };
+  // INVALID_ARGUMENT naming every unknown user id, before any write;
+  // NOT_FOUND for a deleted group. Bumps the group's version in the same
+  // batch when anything changed.
+  absl::StatusOr<MemberResult> UpdateMembers(const std::string& tenant,
+                                             const MemberChange& change,
+                                             const Actor& actor);
+  // The group's state (version 1, no name, when nothing is stored yet).
+  absl::StatusOr<v1::GroupState> LoadGroupState(
+      const std::string& tenant, const std::string& group_id) const;
+  // Shows `user` as the catalog has it now (group_retire.cc): drops roles
+  // and groups that were deleted and puts the current names of renamed ones.
+  void Render(const std::string& tenant, User* user) const;
+  // Rewrites, one WriteBatch per user, every user of the tenant holding
+  // retired role `role_id` directly; returns how many changed.
+  absl::StatusOr<int> StripRetiredRole(const std::string& tenant,
+                                       const std::string& role_id,
+                                       const Actor& actor);
+  struct Retirement {
+    std::string tenant;
+    std::string group_id;
+    v1::GroupState state;
+  };
+  // Retired groups with work left (direct holders or the catalog delete).
+  absl::StatusOr<std::vector<Retirement>> PendingRetirements() const;
+  // Clears the pending flags given as true.
+  absl::Status FinishRetirement(const std::string& tenant,
+                                const std::string& group_id,
+                                bool catalog_deleted, bool stripped);
   // Re-applies `compute` (rules derived from tenant settings) to a stored
   // user and writes it, with a new version and an audit event, only if
   // that changed it. Returns whether it did.
@@ -128,8 +168,11 @@ class UserStore {
                                  const std::string& id,
                                  const std::function<void(User*)>& compute,
                                  const Actor& actor);
+  // Retires the group (see RemoveGroupRequest): tombstone and membership
+  // removal in one batch. Idempotent: a retired group is OK at any version.
   absl::Status RemoveGroup(const std::string& tenant,
-                           const std::string& group_id, const Actor& actor);
+                           const std::string& group_id, const Actor& actor,
+                           std::optional<int64_t> expected_version = {});
 
   // Index keys a user owns (exposed for consistency checks and tests).
   static std::vector<std::string> IndexKeys(const std::string& tenant,
@@ -139,6 +182,10 @@ class UserStore {
   absl::Status CheckUserNameFree(const std::string& tenant, const User& user);
   std::vector<std::string> MemberIds(const std::string& tenant,
                                      const std::string& group_id) const;
+  // Adds to `batch` the group's state after user `user_id` left it because
+  // the user was deleted (write_mu_ held).
+  void NoteMemberGone(const std::string& tenant, const std::string& group_id,
+                      rocksdb::WriteBatch* batch) const;
   // Adds the user's new version to `batch` with its groups changed; false
   // when nothing changed.
   bool PutMembership(const std::string& tenant, const std::string& group_id,

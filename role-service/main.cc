@@ -26,6 +26,16 @@ int main(int argc, char** argv) {
   // Prometheus /metrics over plain HTTP; 0 turns it off.
   int metrics_port =
       config.GetInt("metrics_port", "SCIM_ROLE_METRICS_PORT", 9092);
+  // identity-service holds the assignments a delete or rename must reach.
+  std::string identity = config.Get(
+      "identity_address", "SCIM_IDENTITY_ADDRESS",
+      "127.0.0.1:" + std::to_string(config.GetInt(
+                         "identity_port", "SCIM_IDENTITY_PORT", 50051)));
+  int deadline_ms =
+      config.GetInt("grpc_deadline_ms", "SCIM_GRPC_DEADLINE_MS", 5000);
+  // Shared with scim-edge and identity-service (see identity_sync.h).
+  config.MarkSecret("edge_secret");
+  std::string edge_secret = config.Get("edge_secret", "SCIM_EDGE_SECRET", "");
   config.Print("role-service");
 
   std::string path = data_dir + "/roles";
@@ -43,7 +53,10 @@ int main(int argc, char** argv) {
     std::cerr << "role-service: " << store.status().message() << std::endl;
     return 1;
   }
-  scim::role::RoleServiceImpl service(store->get());
+  scim::role::IdentitySync sync(store->get(), identity,
+                                std::chrono::milliseconds(deadline_ms),
+                                edge_secret);
+  scim::role::RoleServiceImpl service(store->get(), &sync);
   auto server =
       scim::GrpcServer::Start(host + ":" + std::to_string(port), {&service});
   if (!server.ok()) {
@@ -61,5 +74,6 @@ int main(int argc, char** argv) {
   int code = scim::ServeUntilSignal("role-service", **server,
                                     std::chrono::seconds(10));
   forwarder.Stop();
+  sync.Stop();
   return code;
 }

@@ -52,16 +52,25 @@ grpc::Status RoleServiceImpl::UpdateRole(grpc::ServerContext* context,
   if (request->has_expected_version()) {
     expected = request->expected_version();
   }
-  return ReplyRole(context,
-                   store_->Update(request->tenant_id(), request->role_id(),
-                                  request->name(), request->external_id(),
-                                  expected, AuditActorFrom(*context)),
-                   response);
+  auto updated = store_->Update(request->tenant_id(), request->role_id(),
+                                request->name(), request->external_id(),
+                                expected, AuditActorFrom(*context));
+  if (updated.ok() && sync_ != nullptr) sync_->Flush();
+  return ReplyRole(context, std::move(updated), response);
 }
 
 grpc::Status RoleServiceImpl::DeleteRole(grpc::ServerContext* context,
                                          const pb::DeleteRoleRequest* request,
                                          pb::DeleteRoleResponse*) {
+  if (sync_ != nullptr) {
+    // Checked first, so a delete of an unknown role stays NOT_FOUND.
+    auto role = store_->Get(request->tenant_id(), request->role_id());
+    if (!role.ok()) return ReplyStatus(context, role.status());
+    absl::Status retired =
+        sync_->Retire(request->tenant_id(), request->role_id(),
+                      AuditActorFrom(*context).actor);
+    if (!retired.ok()) return ReplyStatus(context, retired);
+  }
   absl::Status s = store_->Delete(request->tenant_id(), request->role_id(),
                                   AuditActorFrom(*context));
   if (!s.ok()) return ReplyStatus(context, s);
@@ -77,9 +86,10 @@ grpc::Status RoleServiceImpl::ListRoles(grpc::ServerContext* context,
     start = request->page().start_index();
     if (request->page().has_count()) count = request->page().count();
   }
-  auto page = store_->Find(request->tenant_id(),
-                           request->has_filter() ? &request->filter() : nullptr,
-                           start, count);
+  auto page =
+      store_->Find(request->tenant_id(),
+                   request->has_filter() ? &request->filter() : nullptr, start,
+                   count, request->sort_by(), request->descending());
   if (!page.ok()) return ReplyStatus(context, page.status());
   for (auto& r : page->roles) *response->add_roles() = std::move(r);
   response->mutable_page()->set_total_results(page->total_results);

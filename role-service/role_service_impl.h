@@ -1,15 +1,18 @@
 #ifndef SCIM_ROLE_SERVICE_ROLE_SERVICE_IMPL_H_
 #define SCIM_ROLE_SERVICE_ROLE_SERVICE_IMPL_H_
 
+#include "role-service/identity_sync.h"
 #include "role-service/role_store.h"
 #include "scim/role/v1/role.grpc.pb.h"
 
 namespace scim::role {
 
-// The gRPC face of RoleStore; the store does all checking.
+// The gRPC face of RoleStore; the store does all checking. With `sync`,
+// deletes and renames reach identity-service (see IdentitySync).
 class RoleServiceImpl final : public pb::RoleService::Service {
  public:
-  explicit RoleServiceImpl(RoleStore* store) : store_(store) {}
+  explicit RoleServiceImpl(RoleStore* store, IdentitySync* sync = nullptr)
+      : store_(store), sync_(sync) {}
 
   grpc::Status CreateRole(grpc::ServerContext* context,
                           const pb::CreateRoleRequest* request,
@@ -32,6 +35,7 @@ class RoleServiceImpl final : public pb::RoleService::Service {
 
  private:
   RoleStore* store_;
+  IdentitySync* sync_;
 };
 
 }  // namespace scim::role

@@ -20,9 +20,10 @@ namespace {
 
 // Column families, in the order given to RocksDb::Open.
 enum Family : size_t {
-  kRoles = 0,   // tenant id, role id -> Role
-  kRoleValues,  // tenant id, lower(value) -> role id
-  kOutbox,      // sequence -> audit Event awaiting shipment
+  kRoles = 0,     // tenant id, role id -> Role
+  kRoleValues,    // tenant id, lower(value) -> role id
+  kOutbox,        // sequence -> audit Event awaiting shipment
+  kIdentitySync,  // tenant id, role id -> version identity-service must learn
 };
 
 constexpr size_t kMaxNameLength = 256;
@@ -97,6 +98,22 @@ std::optional<std::string> IndexedValue(const scim::common::v1::Filter& f) {
   return std::nullopt;
 }
 
+// The Role field path of a Group sortBy attribute; nullopt for one that
+// cannot be sorted by (members, or no Group attribute at all).
+std::optional<std::string> SortPath(const std::string& attribute) {
+  static const std::string kGroupUrn =
+      "urn:ietf:params:scim:schemas:core:2.0:Group:";
+  std::string a = attribute;
+  if (absl::StartsWithIgnoreCase(a, kGroupUrn)) a = a.substr(kGroupUrn.size());
+  a = absl::AsciiStrToLower(a);
+  if (a == "displayname") return "name";
+  for (const char* ok : {"id", "externalid", "meta.created",
+                         "meta.lastmodified", "meta.version"}) {
+    if (a == ok) return a;
+  }
+  return std::nullopt;
+}
+
 std::string Quoted(absl::string_view s) { return absl::StrCat("'", s, "'"); }
 
 // The audit event of a catalog change. Role names and values are catalog
@@ -158,7 +175,8 @@ std::string RoleValue(absl::string_view name) {
 
 absl::StatusOr<std::unique_ptr<RoleStore>> RoleStore::Open(
     const std::string& path) {
-  auto db = RocksDb::Open(path, {"roles", "role_values", "outbox"});
+  auto db =
+      RocksDb::Open(path, {"roles", "role_values", "outbox", "identity_sync"});
   if (!db.ok()) return db.status();
   return std::unique_ptr<RoleStore>(new RoleStore(std::move(*db)));
 }
@@ -255,6 +273,10 @@ absl::StatusOr<pb::Role> RoleStore::Update(
   batch.Put(db_->family(kRoles), Key({tenant_id, role.id()}),
             role.SerializeAsString());
   outbox_.Append(&batch, RoleEvent("role.update", &*old, role), actor);
+  // identity-service renders users' role and group names from what it was
+  // told; the entry stays until it has been told (RoleServiceImpl).
+  batch.Put(db_->family(kIdentitySync), Key({tenant_id, role.id()}),
+            std::to_string(role.meta().version()));
   if (auto s = db_->Write(&batch); !s.ok()) return s;
   outbox_.Notify();
   return role;
@@ -269,6 +291,7 @@ absl::Status RoleStore::Delete(const std::string& tenant_id,
   rocksdb::WriteBatch batch;
   batch.Delete(db_->family(kRoles), Key({tenant_id, role_id}));
   batch.Delete(db_->family(kRoleValues), IndexKey(tenant_id, old->value()));
+  batch.Delete(db_->family(kIdentitySync), Key({tenant_id, role_id}));
   outbox_.Append(&batch, RoleEvent("role.delete", &*old, *old), actor);
   if (auto s = db_->Write(&batch); !s.ok()) return s;
   outbox_.Notify();
@@ -306,7 +329,18 @@ absl::StatusOr<std::vector<pb::Role>> RoleStore::List(
 
 absl::StatusOr<RoleStore::Page> RoleStore::Find(
     const std::string& tenant_id, const scim::common::v1::Filter* filter,
-    int start_index, std::optional<int> count) const {
+    int start_index, std::optional<int> count, const std::string& sort_by,
+    bool descending) const {
+  std::optional<std::string> sort_path;
+  if (!sort_by.empty()) {
+    sort_path = SortPath(sort_by);
+    if (!sort_path) {
+      return Invalid("sortBy '" + sort_by +
+                     "' is not a sortable Group attribute; sort by "
+                     "displayName, id, externalId, meta.created or "
+                     "meta.lastModified");
+    }
+  }
   std::optional<scim::common::v1::Filter> as_role;
   if (filter != nullptr) {
     as_role = AsRoleFilter(*filter);
@@ -330,6 +364,23 @@ absl::StatusOr<RoleStore::Page> RoleStore::Find(
     if (!all.ok()) return all.status();
     candidates = std::move(*all);
   }
+  if (sort_path) {
+    // Stable, so equal keys keep the name order List gave them.
+    std::vector<std::pair<SortKey, pb::Role*>> keyed;
+    for (auto& role : candidates) {
+      auto key = SortKeyOf(role, *sort_path);
+      if (!key.ok()) return key.status();
+      keyed.emplace_back(std::move(*key), &role);
+    }
+    std::stable_sort(keyed.begin(), keyed.end(),
+                     [descending](const auto& a, const auto& b) {
+                       return a.first.Before(b.first, descending);
+                     });
+    std::vector<pb::Role> sorted;
+    sorted.reserve(keyed.size());
+    for (auto& [key, role] : keyed) sorted.push_back(std::move(*role));
+    candidates = std::move(sorted);
+  }
   Page page;
   int64_t skip = std::max(start_index, 1) - 1;
   for (auto& role : candidates) {
@@ -346,6 +397,33 @@ absl::StatusOr<RoleStore::Page> RoleStore::Find(
     }
   }
   return page;
+}
+
+std::vector<RoleStore::Sync> RoleStore::PendingSyncs() const {
+  std::vector<Sync> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(
+      rocksdb::ReadOptions(), db_->family(kIdentitySync)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string key = it->key().ToString();
+    size_t nul = key.find('\0');
+    if (nul == std::string::npos) continue;
+    out.push_back(
+        {key.substr(0, nul), key.substr(nul + 1), it->value().ToString()});
+  }
+  return out;
+}
+
+void RoleStore::ClearSync(const Sync& sync) {
+  absl::MutexLock lock(&write_mu_);
+  std::string key = Key({sync.tenant_id, sync.role_id});
+  std::string current;
+  // A rename since this one was read keeps its own entry.
+  if (!db_->Get(kIdentitySync, key, &current).ok() || current != sync.version) {
+    return;
+  }
+  rocksdb::WriteBatch batch;
+  batch.Delete(db_->family(kIdentitySync), key);
+  (void)db_->Write(&batch);
 }
 
 absl::StatusOr<std::vector<pb::Role>> RoleStore::Resolve(

@@ -61,14 +61,29 @@ class RoleStore {
   // Roles matching `filter` (all when null), sorted by name, `count` of
   // them (all when nullopt) from the one-based `start_index`. The filter
   // sees a role as a SCIM Group: displayName is the role's name.
+  // With `sort_by` (a Group attribute: displayName, id, externalId,
+  // meta.created, meta.lastModified) the matches are ordered by it instead;
+  // any other attribute is INVALID_ARGUMENT (invalidValue).
   absl::StatusOr<Page> Find(const std::string& tenant_id,
                             const scim::common::v1::Filter* filter,
-                            int start_index, std::optional<int> count) const;
+                            int start_index, std::optional<int> count,
+                            const std::string& sort_by = "",
+                            bool descending = false) const;
   // The role of each value, in order. Any unknown value fails the call with
   // INVALID_ARGUMENT naming every unknown value and the known ones.
   absl::StatusOr<std::vector<pb::Role>> Resolve(
       const std::string& tenant_id,
       const std::vector<std::string>& values) const;
+
+  // Renames identity-service has yet to learn (one per role: the newest).
+  struct Sync {
+    std::string tenant_id;
+    std::string role_id;
+    std::string version;
+  };
+  std::vector<Sync> PendingSyncs() const;
+  // Forgets `sync` unless the role was renamed again since.
+  void ClearSync(const Sync& sync);
 
   // The audit events awaiting shipment by an OutboxForwarder.
   Outbox* outbox() { return &outbox_; }

@@ -226,12 +226,14 @@ TEST_F(ScimProtocolTest, GroupsWithMembers) {
                                 R"({"displayName":"travel arrangers"})");
   EXPECT_EQ(dup.status, 409) << dup.raw;
 
+  // A PATCH answer lists members only when asked (RFC 7644 §3.5.2).
   HttpResult add = stack_->Http(
-      "PATCH", "/scim/v2/Groups/" + gid,
+      "PATCH", "/scim/v2/Groups/" + gid + "?attributes=members",
       Patch(R"([{"op":"Add","path":"members","value":[{"value":")" + bob +
             R"("}]},{"op":"Remove","path":"members[value eq \")" + alice +
             R"(\"]"}])"));
   ASSERT_EQ(add.status, 200) << add.raw;
+  ASSERT_TRUE(add.body.has_field("members")) << add.raw;
   ASSERT_EQ(add.body.at("members").size(), 1u);
   EXPECT_EQ(add.body.at("members").at(0).at("value").as_string(), bob);
 

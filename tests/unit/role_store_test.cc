@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <memory>
@@ -235,6 +236,54 @@ TEST_F(RoleStoreTest, DeleteFreesTheValue) {
   EXPECT_TRUE(absl::IsNotFound(store_->Get("t1", role.id()).status()));
   EXPECT_TRUE(absl::IsNotFound(store_->Delete("t1", role.id())));
   MustCreate("t1", "short lived");
+}
+
+TEST_F(RoleStoreTest, FindSortsByGroupAttributes) {
+  pb::Role b = MustCreate("t1", "bravo");
+  pb::Role a = MustCreate("t1", "Alpha");
+  pb::Role c = MustCreate("t1", "Charlie");
+  auto names = [](const RoleStore::Page& page) {
+    std::vector<std::string> out;
+    for (const auto& r : page.roles) out.push_back(r.name());
+    return out;
+  };
+  auto desc = store_->Find("t1", nullptr, 1, std::nullopt, "displayName", true);
+  ASSERT_TRUE(desc.ok()) << desc.status();
+  EXPECT_EQ(names(*desc),
+            (std::vector<std::string>{"Charlie", "bravo", "Alpha"}));
+  // Created in the order b, a, c.
+  auto created = store_->Find("t1", nullptr, 1, std::nullopt, "meta.created");
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(names(*created),
+            (std::vector<std::string>{"bravo", "Alpha", "Charlie"}));
+  auto by_id = store_->Find("t1", nullptr, 2, 1, "ID");
+  ASSERT_TRUE(by_id.ok()) << by_id.status();
+  std::vector<std::string> ids = {a.id(), b.id(), c.id()};
+  std::sort(ids.begin(), ids.end());
+  ASSERT_EQ(by_id->roles.size(), 1u);
+  EXPECT_EQ(by_id->roles[0].id(), ids[1]);
+  ASSERT_TRUE(store_->Update("t1", a.id(), "Alpha", "", std::nullopt).ok());
+  auto modified = store_->Find("t1", nullptr, 1, 1, "meta.lastModified", true);
+  EXPECT_EQ(modified->roles[0].id(), a.id());
+
+  auto members = store_->Find("t1", nullptr, 1, std::nullopt, "members");
+  ASSERT_TRUE(absl::IsInvalidArgument(members.status()));
+  EXPECT_NE(members.status().message().find("displayName"), std::string::npos);
+}
+
+TEST_F(RoleStoreTest, RenamesWaitForIdentityServiceUntilCleared) {
+  pb::Role role = MustCreate("t1", "Before");
+  EXPECT_TRUE(store_->PendingSyncs().empty());
+  ASSERT_TRUE(store_->Update("t1", role.id(), "After", "", std::nullopt).ok());
+  auto pending = store_->PendingSyncs();
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].role_id, role.id());
+  // A rename after the entry was read keeps it.
+  ASSERT_TRUE(store_->Update("t1", role.id(), "Later", "", std::nullopt).ok());
+  store_->ClearSync(pending[0]);
+  ASSERT_EQ(store_->PendingSyncs().size(), 1u);
+  store_->ClearSync(store_->PendingSyncs()[0]);
+  EXPECT_TRUE(store_->PendingSyncs().empty());
 }
 
 }  // namespace
