@@ -1,5 +1,6 @@
 #include "edge/backends.h"
 
+#include "common/grpc_credentials.h"
 #include "common/status_map.h"
 #include "common/time_util.h"
 
@@ -13,8 +14,7 @@ std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
-                                   args);
+  return NewGrpcChannel(address, args);
 }
 
 }  // namespace

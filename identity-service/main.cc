@@ -3,13 +3,14 @@
 #include <iostream>
 
 #include "common/config.h"
+#include "common/grpc_credentials.h"
 #include "common/grpc_server.h"
 #include "common/rocks_db.h"
 #include "common/shutdown.h"
 #include "identity-service/consistency.h"
 #include "identity-service/grpc_services.h"
-#include "identity-service/location_jobs.h"
 #include "identity-service/identity_db.h"
+#include "identity-service/location_jobs.h"
 #include "identity-service/outbox.h"
 
 int main(int argc, char** argv) {
@@ -29,7 +30,15 @@ int main(int argc, char** argv) {
   // repair | report | off: a huge directory may want to skip the scan.
   std::string startup_check =
       config.Get("startup_check", "SCIM_STARTUP_CHECK", "repair");
+  scim::GrpcTlsFiles grpc_tls = scim::GrpcTlsFromConfig(config);
+  // Calls in flight at SIGTERM get this long to finish.
+  std::chrono::milliseconds grace(
+      config.GetInt("shutdown_grace_ms", "SCIM_SHUTDOWN_GRACE_MS", 10000));
   config.Print("identity-service");
+  if (absl::Status tls = scim::ConfigureGrpcTls(grpc_tls); !tls.ok()) {
+    std::cerr << "identity-service: " << tls.message() << std::endl;
+    return 1;
+  }
 
   std::string path = data_dir + "/identity";
   std::error_code ec;
@@ -81,8 +90,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   scim::identity::OutboxForwarder forwarder(&outbox, audit);
-  int code = scim::ServeUntilSignal("identity-service", **server,
-                                    std::chrono::seconds(10));
+  int code = scim::ServeUntilSignal("identity-service", **server, grace);
   forwarder.Stop();
   location_jobs.Stop();
   return code;

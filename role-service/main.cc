@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/config.h"
+#include "common/grpc_credentials.h"
 #include "common/grpc_server.h"
 #include "common/outbox.h"
 #include "common/shutdown.h"
@@ -21,7 +22,15 @@ int main(int argc, char** argv) {
       config.Get("audit_address", "SCIM_AUDIT_ADDRESS",
                  "127.0.0.1:" + std::to_string(config.GetInt(
                                     "audit_port", "SCIM_AUDIT_PORT", 50053)));
+  scim::GrpcTlsFiles grpc_tls = scim::GrpcTlsFromConfig(config);
+  // Calls in flight at SIGTERM get this long to finish.
+  std::chrono::milliseconds grace(
+      config.GetInt("shutdown_grace_ms", "SCIM_SHUTDOWN_GRACE_MS", 10000));
   config.Print("role-service");
+  if (absl::Status tls = scim::ConfigureGrpcTls(grpc_tls); !tls.ok()) {
+    std::cerr << "role-service: " << tls.message() << std::endl;
+    return 1;
+  }
 
   std::string path = data_dir + "/roles";
   std::error_code ec;
@@ -48,8 +57,7 @@ int main(int argc, char** argv) {
   // Ships the catalog's audit events; whatever is not shipped at exit stays
   // in the outbox for the next start.
   scim::OutboxForwarder forwarder((*store)->outbox(), audit);
-  int code = scim::ServeUntilSignal("role-service", **server,
-                                    std::chrono::seconds(10));
+  int code = scim::ServeUntilSignal("role-service", **server, grace);
   forwarder.Stop();
   return code;
 }

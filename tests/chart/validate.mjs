@@ -306,8 +306,12 @@ for (const w of workloads) {
     if (w.metadata.name.length > 52) fail(w, "a StatefulSet name longer than 52 characters breaks its pods' controller-revision-hash label");
     const grpcPort = (main.ports ?? []).find((p) => p.name === "grpc")?.containerPort;
     if (!grpcPort) fail(w, `${component} has no port named grpc`);
+    // The kubelet's gRPC probe cannot speak TLS: with gRPC TLS, a TCP check of the same port.
+    const tls = Boolean(env.SCIM_GRPC_TLS_CERT);
     for (const probe of ["readinessProbe", "livenessProbe"]) {
-      if (main[probe]?.grpc?.port !== grpcPort) fail(w, `${component} ${probe} should be a gRPC health probe on port ${grpcPort}`);
+      const p = main[probe];
+      const ok = tls ? p?.tcpSocket?.port === "grpc" : p?.grpc?.port === grpcPort;
+      if (!ok) fail(w, `${component} ${probe} should be a ${tls ? "TCP probe of port grpc (gRPC TLS)" : `gRPC health probe on port ${grpcPort}`}`);
     }
     if (env.SCIM_LISTEN_HOST !== "0.0.0.0") fail(w, `${component} must listen on SCIM_LISTEN_HOST=0.0.0.0`);
     const vcts = w.spec.volumeClaimTemplates ?? [];
