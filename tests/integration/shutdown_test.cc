@@ -126,6 +126,8 @@ TEST_F(ShutdownTest, SigtermLetsRequestsInFlightFinishAndKeepsTheirWrites) {
 
   EXPECT_EQ(stack_.Stop("identity-service", SIGTERM), 0);
   stack_.Start("identity-service");
+  // The edge then finds it up at once, instead of after a reconnect backoff.
+  stack_.WaitServing("identity-service");
   stack_.Start("scim-edge");
   stack_.WaitReady();
   for (size_t i = 0; i < ids.size(); ++i) {
