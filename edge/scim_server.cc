@@ -423,7 +423,7 @@ http_response ScimServer::Dispatch(http_request& request, CallerInfo& caller,
       IsPrintable(h->second) && h->second.find(' ') == std::string::npos) {
     host = h->second;
   }
-  std::string scheme = "http";
+  std::string scheme = options_.https != nullptr ? "https" : "http";
   auto proto = request.headers().find("X-Forwarded-Proto");
   if (proto != request.headers().end() && proto->second == "https") {
     scheme = "https";

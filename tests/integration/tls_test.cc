@@ -115,6 +115,8 @@ TEST_F(TlsTest, EdgeServesHttpsWithItsCertificate) {
       R"("userName":"tls.user@example.com"})");
   ASSERT_EQ(created.status, 201) << created.raw;
   std::string id = created.body.at("id").as_string();
+  EXPECT_EQ(created.headers["location"].rfind("https://", 0), 0u)
+      << created.headers["location"];
   HttpResult got = stack_->Http("GET", "/scim/v2/Users/" + id);
   ASSERT_EQ(got.status, 200) << got.raw;
   EXPECT_EQ(got.body.at("userName").as_string(), "tls.user@example.com");
