@@ -7,6 +7,7 @@
 #include "audit-service/audit_service_impl.h"
 #include "audit-service/audit_store.h"
 #include "common/config.h"
+#include "common/grpc_credentials.h"
 #include "common/grpc_server.h"
 #include "common/metrics_http.h"
 #include "common/rocks_metrics.h"
@@ -24,7 +25,15 @@ int main(int argc, char** argv) {
   // Prometheus /metrics over plain HTTP; 0 turns it off.
   int metrics_port =
       config.GetInt("metrics_port", "SCIM_AUDIT_METRICS_PORT", 9093);
+  scim::GrpcTlsFiles grpc_tls = scim::GrpcTlsFromConfig(config);
+  // Calls in flight at SIGTERM get this long to finish.
+  std::chrono::milliseconds grace(
+      config.GetInt("shutdown_grace_ms", "SCIM_SHUTDOWN_GRACE_MS", 10000));
   config.Print("audit-service");
+  if (absl::Status tls = scim::ConfigureGrpcTls(grpc_tls); !tls.ok()) {
+    std::cerr << "audit-service: " << tls.message() << std::endl;
+    return 1;
+  }
 
   std::string path = data_dir + "/audit";
   std::error_code ec;
@@ -59,6 +68,6 @@ int main(int argc, char** argv) {
   // Watches run until their client leaves; end them first so the grace
   // period is spent on calls that finish by themselves.
   (*store)->Interrupt();
-  (*server)->Shutdown(std::chrono::seconds(10));
+  (*server)->Shutdown(grace);
   return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "absl/strings/numbers.h"
 #include "common/crypto.h"
+#include "common/grpc_credentials.h"
 #include "common/status_map.h"
 #include "common/time_util.h"
 
@@ -32,8 +33,7 @@ std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
-                                   args);
+  return NewGrpcChannel(address, args);
 }
 
 }  // namespace

@@ -107,10 +107,19 @@ absl::StatusOr<std::unique_ptr<RocksDb>> RocksDb::Open(
 
 RocksDb::~RocksDb() {
   if (db_ == nullptr) return;
+  // Memtables to SST files, so the next start need not replay the log.
+  // Nothing is lost if this fails (every write is in the log already), but
+  // the operator should hear of it.
   rocksdb::FlushOptions flush;
-  for (auto* h : handles_) db_->Flush(flush, h).PermitUncheckedError();
+  rocksdb::Status flushed = db_->Flush(flush, handles_);
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
-  db_->Close().PermitUncheckedError();
+  rocksdb::Status closed = db_->Close();
+  if (!flushed.ok() || !closed.ok()) {
+    std::cerr << "RocksDB at " << db_->GetName() << ": "
+              << (flushed.ok() ? "close" : "flush")
+              << " failed: " << (flushed.ok() ? closed : flushed).ToString()
+              << std::endl;
+  }
   delete db_;
 }
 

@@ -1,6 +1,7 @@
 #include "edge/backends.h"
 
 #include "common/grpc_metrics.h"
+#include "common/grpc_credentials.h"
 #include "common/status_map.h"
 #include "common/time_util.h"
 
@@ -15,9 +16,7 @@ std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   // The interceptors count and time every call for /metrics.
-  return grpc::experimental::CreateCustomChannelWithInterceptors(
-      address, grpc::InsecureChannelCredentials(), args,
-      ClientMetricsInterceptors());
+  return NewGrpcChannel(address, args, ClientMetricsInterceptors());
 }
 
 }  // namespace

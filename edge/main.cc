@@ -8,10 +8,12 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "common/config.h"
+#include "common/grpc_credentials.h"
 #include "common/shutdown.h"
 #include "edge/audit_queue.h"
 #include "edge/authenticator.h"
 #include "edge/backends.h"
+#include "edge/https_certificate.h"
 #include "edge/scim_server.h"
 
 int main(int argc, char** argv) {
@@ -72,12 +74,33 @@ int main(int argc, char** argv) {
   // with it.
   config.MarkSecret("edge_secret");
   std::string edge_secret = config.Get("edge_secret", "SCIM_EDGE_SECRET", "");
+  // HTTPS when both are set; plain HTTP (behind a TLS-terminating ingress,
+  // say) when neither is.
+  std::string tls_cert = config.Get("tls_cert", "SCIM_TLS_CERT", "");
+  std::string tls_key = config.Get("tls_key", "SCIM_TLS_KEY", "");
+  scim::GrpcTlsFiles grpc_tls = scim::GrpcTlsFromConfig(config);
+  // On SIGTERM, requests in flight get this long to finish.
+  int grace_ms =
+      config.GetInt("shutdown_grace_ms", "SCIM_SHUTDOWN_GRACE_MS", 10000);
   config.Print("scim-edge");
   if (edge_secret.empty()) {
     std::cerr << "scim-edge: warning: SCIM_EDGE_SECRET is unset; set the "
                  "same secret on scim-edge and identity-service so internal "
                  "callers cannot pose as the edge"
               << std::endl;
+  }
+  if (absl::Status tls = scim::ConfigureGrpcTls(grpc_tls); !tls.ok()) {
+    std::cerr << "scim-edge: " << tls.message() << std::endl;
+    return 1;
+  }
+  std::shared_ptr<const scim::edge::HttpsCertificate> https;
+  if (!tls_cert.empty() || !tls_key.empty()) {
+    auto loaded = scim::edge::HttpsCertificate::Load(tls_cert, tls_key);
+    if (!loaded.ok()) {
+      std::cerr << "scim-edge: " << loaded.status().message() << std::endl;
+      return 1;
+    }
+    https = *std::move(loaded);
   }
   crossplat::threadpool::initialize_with_threads(
       static_cast<size_t>(std::max(http_threads, 1)));
@@ -94,7 +117,9 @@ int main(int argc, char** argv) {
   scim::edge::Authenticator authenticator(
       &backends, std::chrono::milliseconds(std::clamp(auth_ttl_ms, 0, 4500)));
   scim::edge::EdgeOptions options;
-  options.listen_url = "http://" + host + ":" + std::to_string(port);
+  options.listen_url = std::string(https != nullptr ? "https" : "http") +
+                       "://" + host + ":" + std::to_string(port);
+  options.https = https;
   auto add_bases = [&](const std::string& list,
                        std::vector<std::string>* also) {
     for (absl::string_view b : absl::StrSplit(list, ',', absl::SkipEmpty())) {
@@ -123,8 +148,15 @@ int main(int argc, char** argv) {
   }
   std::cerr << "scim-edge listening on " << options.listen_url << std::endl;
   int sig = scim::WaitForShutdownSignal();
-  std::cerr << "scim-edge received signal " << sig << ", shutting down"
+  std::cerr << "scim-edge received signal " << sig
+            << ", draining requests in flight (up to " << grace_ms << " ms)"
             << std::endl;
+  int left = server.Drain(absl::Milliseconds(std::max(grace_ms, 0)));
+  if (left > 0) {
+    std::cerr << "scim-edge: " << left
+              << " requests still in flight after the grace period; closing"
+              << std::endl;
+  }
   server.Stop();
   // Refusals still queued get a moment to reach audit-service.
   audit_events.Stop(std::chrono::seconds(2));

@@ -143,10 +143,22 @@ ScimServer::ScimServer(EdgeOptions options, const Backends* backends,
 
 absl::Status ScimServer::Start() {
   try {
+    web::http::experimental::listener::http_listener_config config;
+    if (options_.https != nullptr) {
+      config.set_ssl_context_callback(
+          [https = options_.https](boost::asio::ssl::context& context) {
+            https->Configure(context);
+          });
+    }
     listener_ =
         std::make_unique<web::http::experimental::listener::http_listener>(
-            options_.listen_url);
+            options_.listen_url, config);
     listener_->support([this](http_request r) {
+      std::shared_ptr<void> in_flight = drain_.Enter();
+      if (drain_.draining() && !IsProbe(r.relative_uri().path())) {
+        RefuseWhileDraining(r, std::move(in_flight));
+        return;
+      }
       // cpprestsdk calls this as soon as the headers are in; the body is read
       // by the same thread pool. A handler that blocked waiting for it would
       // hold a pool thread, and once every thread waited so (as many
@@ -164,11 +176,13 @@ absl::Status ScimServer::Start() {
       for (const auto& base : options_.scim11_base_paths) {
         own_thread = own_thread || absl::StartsWithIgnoreCase(path, base);
       }
-      auto handle = [this, own_thread](http_request req) {
+      auto handle = [this, own_thread, in_flight](http_request req) {
         if (own_thread) {
-          std::thread([this, req] { Handle(req); }).detach();
+          std::thread([this, req, in_flight] {
+            Handle(req, in_flight);
+          }).detach();
         } else {
-          Handle(std::move(req));
+          Handle(std::move(req), in_flight);
         }
       };
       const auto& m = r.method();
@@ -205,7 +219,28 @@ void ScimServer::Stop() {
   }
 }
 
-void ScimServer::Handle(http_request request) {
+bool ScimServer::IsProbe(const std::string& path) {
+  return path == "/healthz" || path == "/readyz";
+}
+
+void ScimServer::RefuseWhileDraining(http_request request,
+                                     std::shared_ptr<void> in_flight) {
+  // A client retrying elsewhere (another replica) succeeds; closing the
+  // connection stops it from sending more here.
+  http_response r = ErrorResponse(
+      absl::UnavailableError("this edge is shutting down; retry the request"));
+  r.headers().remove("Retry-After");
+  r.headers().add("Retry-After", "1");
+  r.headers().add("Connection", "close");
+  request.reply(r).then([in_flight](pplx::task<void> t) {
+    try {
+      t.get();
+    } catch (...) {
+    }
+  });
+}
+
+void ScimServer::Handle(http_request request, std::shared_ptr<void> in_flight) {
   auto start = std::chrono::steady_clock::now();
   CallerInfo caller;
   auto rid = request.headers().find("X-Request-Id");
@@ -243,7 +278,7 @@ void ScimServer::Handle(http_request request) {
       {caller.request_id, audit.tenant_id, request.method(),
        routes_.Of(request.request_uri().path()), response.status_code(),
        std::chrono::steady_clock::now() - start, caller.client_address});
-  request.reply(response).then([](pplx::task<void> t) {
+  request.reply(response).then([in_flight](pplx::task<void> t) {
     try {
       t.get();
     } catch (...) {
@@ -285,7 +320,14 @@ http_response ScimServer::Dispatch(http_request& request, CallerInfo& caller,
                                    RequestAudit* audit) {
   std::vector<std::string> path = Segments(request.request_uri().path());
   if (path.size() == 1 && path[0] == "healthz") {
-    return PlainJson(status_codes::OK, "ok", "");
+    // Requests in flight besides this one: a drain's progress.
+    web::json::value body = web::json::value::object();
+    body["status"] = web::json::value::string("ok");
+    body["inFlight"] = drain_.in_flight() - 1;
+    body["draining"] = web::json::value::boolean(drain_.draining());
+    http_response r(status_codes::OK);
+    r.set_body(body.serialize(), "application/json");
+    return r;
   }
   if (path.size() == 1 && path[0] == "metrics") {
     http_response r(status_codes::OK);
@@ -293,6 +335,10 @@ http_response ScimServer::Dispatch(http_request& request, CallerInfo& caller,
     return r;
   }
   if (path.size() == 1 && path[0] == "readyz") {
+    if (drain_.draining()) {
+      return PlainJson(status_codes::ServiceUnavailable, "draining",
+                       "the edge is shutting down");
+    }
     absl::Status ready = backends_->CheckReady();
     if (!ready.ok()) {
       return PlainJson(status_codes::ServiceUnavailable, "unavailable",
@@ -397,7 +443,7 @@ http_response ScimServer::Dispatch(http_request& request, CallerInfo& caller,
       IsPrintable(h->second) && h->second.find(' ') == std::string::npos) {
     host = h->second;
   }
-  std::string scheme = "http";
+  std::string scheme = options_.https != nullptr ? "https" : "http";
   auto proto = request.headers().find("X-Forwarded-Proto");
   if (proto != request.headers().end() && proto->second == "https") {
     scheme = "https";

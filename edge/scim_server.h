@@ -14,16 +14,20 @@
 #include "edge/bulk_handler.h"
 #include "edge/docs_handler.h"
 #include "edge/groups_handler.h"
+#include "edge/https_certificate.h"
 #include "edge/rate_limiter.h"
 #include "edge/request_log.h"
 #include "edge/route_template.h"
+#include "edge/request_drain.h"
 #include "edge/users_handler.h"
 
 namespace scim::edge {
 
 struct EdgeOptions {
-  // e.g. http://127.0.0.1:8080
+  // e.g. http://127.0.0.1:8080, or https:// with `https` set.
   std::string listen_url;
+  // SCIM_TLS_CERT and SCIM_TLS_KEY, for an https:// listen_url.
+  std::shared_ptr<const HttpsCertificate> https;
   // The same directory is served under each, e.g. /scim/v2, /api/v2/scim, /v2.
   std::vector<std::string> base_paths;
   // Those of `base_paths` that speak SCIM 1.1 (Proxyclick's /scim/v1).
@@ -48,10 +52,15 @@ class ScimServer {
   ScimServer(EdgeOptions options, const Backends* backends,
              Authenticator* authenticator, AuditQueue* audit_queue = nullptr);
   absl::Status Start();
+  // For SIGTERM: /readyz turns 503 and new requests are refused with 503
+  // while those in flight finish, for up to `grace`. Returns how many were
+  // still in flight. Stop then closes the connections.
+  int Drain(absl::Duration grace) { return drain_.Drain(grace); }
   void Stop();
 
  private:
-  void Handle(web::http::http_request request);
+  // `in_flight` is released once the response has been written.
+  void Handle(web::http::http_request request, std::shared_ptr<void> in_flight);
   web::http::http_response Dispatch(web::http::http_request& request,
                                     CallerInfo& caller, RequestAudit* audit);
   // Queues the audit event of a refused request; never blocks.
@@ -59,6 +68,11 @@ class ScimServer {
                      web::http::http_response& response,
                      const CallerInfo& caller, const RequestAudit& audit);
   static bool IsDiscovery(const std::string& resource);
+  // /healthz and /readyz, still answered while draining.
+  static bool IsProbe(const std::string& path);
+  // 503 with Retry-After and Connection: close.
+  void RefuseWhileDraining(web::http::http_request request,
+                           std::shared_ptr<void> in_flight);
   web::http::http_response ServeScim11(const web::http::method& method,
                                        const std::vector<std::string>& rest,
                                        const std::string& body,
@@ -82,6 +96,7 @@ class ScimServer {
   RouteTemplates routes_;
   RequestObserver observer_;
   metrics::Collector audit_metrics_;
+  RequestDrain drain_;
   std::unique_ptr<web::http::experimental::listener::http_listener> listener_;
 };
 

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "common/config.h"
+#include "common/grpc_credentials.h"
 #include "common/grpc_server.h"
 #include "common/metrics_http.h"
 #include "common/rocks_db.h"
@@ -10,8 +11,8 @@
 #include "common/shutdown.h"
 #include "identity-service/consistency.h"
 #include "identity-service/grpc_services.h"
-#include "identity-service/location_jobs.h"
 #include "identity-service/identity_db.h"
+#include "identity-service/location_jobs.h"
 #include "identity-service/outbox.h"
 #include "identity-service/role_reconciler.h"
 
@@ -23,10 +24,10 @@ int main(int argc, char** argv) {
   std::string data_dir = config.Get("data_dir", "SCIM_DATA_DIR", "./data");
   std::string host = config.Get("listen_host", "SCIM_LISTEN_HOST", "127.0.0.1");
   int port = config.GetInt("port", "SCIM_IDENTITY_PORT", 50051);
-  std::string audit = config.Get(
-      "audit_address", "SCIM_AUDIT_ADDRESS",
-      "127.0.0.1:" + std::to_string(config.GetInt("audit_port",
-                                                   "SCIM_AUDIT_PORT", 50053)));
+  std::string audit =
+      config.Get("audit_address", "SCIM_AUDIT_ADDRESS",
+                 "127.0.0.1:" + std::to_string(config.GetInt(
+                                    "audit_port", "SCIM_AUDIT_PORT", 50053)));
   // Where the group-delete reconciler finds role-service.
   std::string roles = config.Get(
       "role_address", "SCIM_ROLE_ADDRESS",
@@ -44,6 +45,10 @@ int main(int argc, char** argv) {
   // Shared with scim-edge: only a caller holding it may act as the edge on
   // SCIM-managed profiles.
   std::string edge_secret = config.Get("edge_secret", "SCIM_EDGE_SECRET", "");
+  scim::GrpcTlsFiles grpc_tls = scim::GrpcTlsFromConfig(config);
+  // Calls in flight at SIGTERM get this long to finish.
+  std::chrono::milliseconds grace(
+      config.GetInt("shutdown_grace_ms", "SCIM_SHUTDOWN_GRACE_MS", 10000));
   config.Print("identity-service");
   if (edge_secret.empty()) {
     std::cerr << "identity-service: warning: SCIM_EDGE_SECRET is unset, so "
@@ -51,6 +56,10 @@ int main(int argc, char** argv) {
                  "edge may change SCIM-managed profiles; set the same secret "
                  "on scim-edge and identity-service"
               << std::endl;
+  }
+  if (absl::Status tls = scim::ConfigureGrpcTls(grpc_tls); !tls.ok()) {
+    std::cerr << "identity-service: " << tls.message() << std::endl;
+    return 1;
   }
 
   std::string path = data_dir + "/identity";
@@ -120,8 +129,7 @@ int main(int argc, char** argv) {
                                                   db->get()->all_families());
   auto outbox_metrics = scim::ExportOutboxMetrics(&outbox);
   auto metrics = scim::ServeMetrics("identity-service", host, metrics_port);
-  int code = scim::ServeUntilSignal("identity-service", **server,
-                                    std::chrono::seconds(10));
+  int code = scim::ServeUntilSignal("identity-service", **server, grace);
   forwarder.Stop();
   location_jobs.Stop();
   reconciler.Stop();

@@ -3,14 +3,16 @@
 #include <algorithm>
 #include <iostream>
 
+#include "common/grpc_credentials.h"
+
 namespace scim::identity {
 
 RoleReconciler::RoleReconciler(UserStore* users,
                                const std::string& role_address, Options options)
     : users_(users),
       options_(options),
-      roles_(scim::role::v1::RoleService::NewStub(grpc::CreateChannel(
-          role_address, grpc::InsecureChannelCredentials()))),
+      roles_(
+          scim::role::v1::RoleService::NewStub(NewGrpcChannel(role_address))),
       worker_([this] { Run(); }) {}
 
 RoleReconciler::~RoleReconciler() { Stop(); }

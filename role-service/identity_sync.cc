@@ -4,6 +4,8 @@
 #include <iostream>
 #include <utility>
 
+#include "common/grpc_credentials.h"
+
 namespace scim::role {
 
 namespace ipb = scim::identity::v1;
@@ -15,8 +17,8 @@ IdentitySync::IdentitySync(RoleStore* store,
     : store_(store),
       deadline_(deadline),
       secret_(std::move(secret)),
-      identity_(ipb::IdentityService::NewStub(grpc::CreateChannel(
-          identity_address, grpc::InsecureChannelCredentials()))),
+      identity_(
+          ipb::IdentityService::NewStub(NewGrpcChannel(identity_address))),
       worker_([this] { Run(); }) {}
 
 IdentitySync::~IdentitySync() { Stop(); }

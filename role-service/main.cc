@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/config.h"
+#include "common/grpc_credentials.h"
 #include "common/grpc_server.h"
 #include "common/metrics_http.h"
 #include "common/outbox.h"
@@ -36,7 +37,15 @@ int main(int argc, char** argv) {
   // Shared with scim-edge and identity-service (see identity_sync.h).
   config.MarkSecret("edge_secret");
   std::string edge_secret = config.Get("edge_secret", "SCIM_EDGE_SECRET", "");
+  scim::GrpcTlsFiles grpc_tls = scim::GrpcTlsFromConfig(config);
+  // Calls in flight at SIGTERM get this long to finish.
+  std::chrono::milliseconds grace(
+      config.GetInt("shutdown_grace_ms", "SCIM_SHUTDOWN_GRACE_MS", 10000));
   config.Print("role-service");
+  if (absl::Status tls = scim::ConfigureGrpcTls(grpc_tls); !tls.ok()) {
+    std::cerr << "role-service: " << tls.message() << std::endl;
+    return 1;
+  }
 
   std::string path = data_dir + "/roles";
   std::error_code ec;
@@ -71,8 +80,7 @@ int main(int argc, char** argv) {
       scim::ExportRocksDbMetrics("roles", rocks->db(), rocks->all_families());
   auto outbox_metrics = scim::ExportOutboxMetrics((*store)->outbox());
   auto metrics = scim::ServeMetrics("role-service", host, metrics_port);
-  int code = scim::ServeUntilSignal("role-service", **server,
-                                    std::chrono::seconds(10));
+  int code = scim::ServeUntilSignal("role-service", **server, grace);
   forwarder.Stop();
   sync.Stop();
   return code;

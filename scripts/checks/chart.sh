@@ -113,6 +113,8 @@ check schema-refuses-writable-root expect_fail schema-refuses-writable-root-run 
   "$HELM" template scim "$CHART" --set containerSecurityContext.readOnlyRootFilesystem=false
 check schema-refuses-unknown-keys expect_fail schema-refuses-unknown-keys-run "Additional property replica is not allowed" \
   "$HELM" template scim "$CHART" --set edge.replica=3
+check chart-refuses-tls-without-secret expect_fail chart-refuses-tls-without-secret-run "grpcTls.secretName" \
+  "$HELM" template scim "$CHART" --set grpcTls.enabled=true
 check chart-refuses-old-kubernetes expect_fail chart-refuses-old-kubernetes-run "kubeVersion" \
   "$HELM" template scim "$CHART" --kube-version 1.23.0
 
@@ -141,13 +143,17 @@ check default-values-wiring contains "$OUT/default.yaml" \
   'prometheus.io/scrape: "true"' 'prometheus.io/port: "9091"' 'prometheus.io/port: "8080"' \
   'name: SCIM_IDENTITY_METRICS_PORT' 'name: SCIM_ROLE_METRICS_PORT' 'name: SCIM_AUDIT_METRICS_PORT' \
   'containerPort: 9093' '- namespaceSelector: {}' \
-  'name: SCIM_EDGE_SECRET' "name: $R-edge"
+  'name: SCIM_EDGE_SECRET' "name: $R-edge" \
+  'name: SCIM_SHUTDOWN_GRACE_MS'
 check ingress-tls-wiring contains "$OUT/ingress-tls.yaml" \
   'image: registry.example.com/platform/edge:1.2.3' \
   'image: registry.example.com/platform/identity-service:1.2.4' \
   'secretName: scim-acme-example-tls' 'name: scim-bootstrap' 'key: bootstrap-token' \
   'kubernetes.io/metadata.name: "hr-sync"' 'storageClassName: "fast-ssd"' 'maxUnavailable: 0' \
-  'kubernetes.io/metadata.name: "monitoring"' 'prometheus.io/scrape: "false"'
+  'kubernetes.io/metadata.name: "monitoring"' 'prometheus.io/scrape: "false"' \
+  'value: /etc/scim/tls/tls.crt' 'secretName: scim-edge-tls' 'scheme: HTTPS' \
+  'name: SCIM_GRPC_TLS_CA' 'value: /etc/scim/grpc-tls/ca.crt' 'secretName: scim-grpc-tls' \
+  'tcpSocket:' 'value: "20000"'
 check no-bootstrap-wiring contains "$OUT/no-bootstrap.yaml" '--bootstrap_tenant=' 'replicas: 3'
 notes_default() {
   notes notes-default || return 1

@@ -319,8 +319,12 @@ for (const w of workloads) {
     if (!metricsEnv) fail(w, `${component} is given no SCIM_*_METRICS_PORT`);
     else if (Number(metricsEnv[1]) !== (metricsPort ?? 0)) fail(w, `${metricsEnv[0]}=${metricsEnv[1]} is not its metrics container port (${metricsPort})`);
     if (metricsPort && metricsPort === grpcPort) fail(w, "the metrics port must differ from the gRPC port");
+    // The kubelet's gRPC probe cannot speak TLS: with gRPC TLS, a TCP check of the same port.
+    const tls = Boolean(env.SCIM_GRPC_TLS_CERT);
     for (const probe of ["readinessProbe", "livenessProbe"]) {
-      if (main[probe]?.grpc?.port !== grpcPort) fail(w, `${component} ${probe} should be a gRPC health probe on port ${grpcPort}`);
+      const p = main[probe];
+      const ok = tls ? p?.tcpSocket?.port === "grpc" : p?.grpc?.port === grpcPort;
+      if (!ok) fail(w, `${component} ${probe} should be a ${tls ? "TCP probe of port grpc (gRPC TLS)" : `gRPC health probe on port ${grpcPort}`}`);
     }
     if (env.SCIM_LISTEN_HOST !== "0.0.0.0") fail(w, `${component} must listen on SCIM_LISTEN_HOST=0.0.0.0`);
     const vcts = w.spec.volumeClaimTemplates ?? [];

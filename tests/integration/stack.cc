@@ -98,10 +98,26 @@ void Process::Start(const std::string& binary,
 int Process::Stop(int sig) {
   if (pid_ <= 0) return -1;
   kill(pid_, sig);
+  // A stopped (SIGSTOP) process would otherwise never act on `sig`.
+  kill(pid_, SIGCONT);
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
   return status;
+}
+
+void Process::Signal(int sig) {
+  if (pid_ > 0) kill(pid_, sig);
+}
+
+int Process::WaitExit(std::chrono::seconds limit) {
+  if (pid_ <= 0) return -1;
+  int status = 0;
+  bool exited = Eventually(
+      [&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, limit);
+  if (!exited) return -1;
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 Stack::Stack()
@@ -130,6 +146,12 @@ Stack::~Stack() {
 }
 
 std::map<std::string, std::string> Stack::Env() const {
+  std::map<std::string, std::string> env = DefaultEnv();
+  for (const auto& [name, value] : extra_env_) env[name] = value;
+  return env;
+}
+
+std::map<std::string, std::string> Stack::DefaultEnv() const {
   return {{"SCIM_DATA_DIR", data_dir_},
           {"SCIM_HTTP_PORT", std::to_string(http_port_)},
           {"SCIM_IDENTITY_PORT", std::to_string(identity_port_)},
@@ -174,8 +196,13 @@ void Stack::Start(const std::string& service) {
                             limit == file_limits_.end() ? 0 : limit->second);
 }
 
-void Stack::Stop(const std::string& service, int sig) {
-  processes_[service].Stop(sig);
+int Stack::Stop(const std::string& service, int sig) {
+  int status = processes_[service].Stop(sig);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void Stack::Signal(const std::string& service, int sig) {
+  processes_[service].Signal(sig);
 }
 
 void Stack::WaitServing(const std::string& service) {
@@ -216,8 +243,16 @@ HttpResult Stack::HttpAt(int port, const std::string& method,
                          const std::map<std::string, std::string>& headers) {
   web::http::client::http_client_config config;
   config.set_timeout(std::chrono::seconds(30));
-  web::http::client::http_client client(
-      "http://127.0.0.1:" + std::to_string(port), config);
+  if (!https_ca_.empty()) {
+    config.set_ssl_context_callback(
+        [ca = https_ca_](boost::asio::ssl::context& context) {
+          context.load_verify_file(ca);
+        });
+  }
+  web::http::client::http_client client((https_ca_.empty() ? "http" : "https") +
+                                            std::string("://127.0.0.1:") +
+                                            std::to_string(port),
+                                        config);
   web::http::http_request request(method);
   request.set_request_uri(path);
   for (const auto& [k, v] : headers) request.headers().add(k, v);

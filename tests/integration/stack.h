@@ -4,6 +4,7 @@
 #include <cpprest/http_client.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -21,6 +22,10 @@ class Process {
              const std::string& log_path, long max_file_bytes = 0);
   // Sends `sig` and waits for the process to exit; returns its exit status.
   int Stop(int sig);
+  void Signal(int sig);
+  // Waits up to `limit` for the process to exit; returns its exit code, or
+  // -1 if it is still running (or was killed by a signal).
+  int WaitExit(std::chrono::seconds limit);
   bool running() const { return pid_ > 0; }
 
  private:
@@ -47,7 +52,18 @@ class Stack {
 
   void StartAll();
   void Start(const std::string& service);
-  void Stop(const std::string& service, int sig = 15);
+  // Returns the exit code (-1 when killed by a signal).
+  int Stop(const std::string& service, int sig = 15);
+  void Signal(const std::string& service, int sig);
+  int WaitExit(const std::string& service, std::chrono::seconds limit) {
+    return processes_[service].WaitExit(limit);
+  }
+  // Extra environment for the services from their next Start.
+  void SetEnv(const std::string& name, const std::string& value) {
+    extra_env_[name] = value;
+  }
+  // Http() then speaks HTTPS, trusting only the CA in `ca_file`.
+  void UseHttps(const std::string& ca_file) { https_ca_ = ca_file; }
   // From the next Start of `service`, no file it writes can grow past
   // `bytes` (RLIMIT_FSIZE): writes beyond fail as on a full disk. 0 lifts it.
   void SetFileSizeLimit(const std::string& service, long bytes) {
@@ -82,11 +98,14 @@ class Stack {
 
  private:
   std::map<std::string, std::string> Env() const;
+  std::map<std::string, std::string> DefaultEnv() const;
   std::string data_dir_;
   int http_port_, identity_port_, role_port_, audit_port_;
   int identity_metrics_port_, role_metrics_port_, audit_metrics_port_;
   std::map<std::string, Process> processes_;
   std::map<std::string, long> file_limits_;
+  std::map<std::string, std::string> extra_env_;
+  std::string https_ca_;
 };
 
 int FreePort();

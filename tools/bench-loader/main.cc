@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/grpc_credentials.h"
 #include "scim/identity/v1/identity.grpc.pb.h"
 
 namespace {
@@ -98,8 +99,17 @@ int main(int argc, char** argv) {
               << std::endl;
     return 2;
   }
-  auto channel =
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  // TLS as the services use it: SCIM_GRPC_TLS_CA, SCIM_GRPC_TLS_SERVER_NAME.
+  scim::GrpcTlsFiles tls;
+  if (const char* ca = std::getenv("SCIM_GRPC_TLS_CA")) tls.ca = ca;
+  if (const char* name = std::getenv("SCIM_GRPC_TLS_SERVER_NAME")) {
+    tls.server_name = name;
+  }
+  if (absl::Status s = scim::ConfigureGrpcTls(tls); !s.ok()) {
+    std::cerr << "bench-loader: " << s.message() << std::endl;
+    return 2;
+  }
+  auto channel = scim::NewGrpcChannel(address);
   auto tenants = pb::TenantService::NewStub(channel);
   std::string tenant_id;
   {
@@ -130,8 +140,8 @@ int main(int argc, char** argv) {
       // would have.
       grpc::ChannelArguments args;
       args.SetInt("grpc.channel_id", t);
-      auto stub = pb::IdentityService::NewStub(grpc::CreateCustomChannel(
-          address, grpc::InsecureChannelCredentials(), args));
+      auto stub =
+          pb::IdentityService::NewStub(scim::NewGrpcChannel(address, args));
       pb::CreateUserRequest request;
       request.set_tenant_id(tenant_id);
       for (long n = t; n < users; n += threads) {

@@ -12,6 +12,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "common/grpc_credentials.h"
 #include "common/status_map.h"
 #include "common/time_util.h"
 #include "scim/audit/v1/audit.grpc.pb.h"
@@ -24,7 +25,12 @@ namespace idpb = scim::identity::v1;
 namespace rolepb = scim::role::v1;
 namespace auditpb = scim::audit::v1;
 
-constexpr char kUsage[] = R"(usage: scimctl [--identity HOST:PORT] [--roles HOST:PORT] [--audit HOST:PORT] COMMAND
+constexpr char kUsage[] =
+    R"(usage: scimctl [--identity HOST:PORT] [--roles HOST:PORT] [--audit HOST:PORT]
+               [--tls-ca FILE [--tls-server-name NAME]] COMMAND
+  --tls-ca: the services use TLS signed by this CA (or SCIM_GRPC_TLS_CA);
+  --tls-server-name: the name in their certificates, when not the host
+  dialled (or SCIM_GRPC_TLS_SERVER_NAME)
 commands:
   tenant create NAME          create a tenant; prints its id and first token once
   tenant list
@@ -99,7 +105,8 @@ bool Call(Rpc&& rpc, Reply* reply) {
   if (!s.ok()) {
     std::cerr << "scimctl: " << s.error_message();
     if (s.error_code() == grpc::StatusCode::UNAVAILABLE) {
-      std::cerr << " (is the service running? see --identity/--roles/--audit)";
+      std::cerr << " (is the service running? see --identity/--roles/--audit, "
+                   "and --tls-ca if it uses TLS)";
     }
     std::cerr << std::endl;
     return false;
@@ -108,7 +115,12 @@ bool Call(Rpc&& rpc, Reply* reply) {
 }
 
 std::shared_ptr<grpc::Channel> Channel(const std::string& address) {
-  return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  return scim::NewGrpcChannel(address);
+}
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : "";
 }
 
 int Usage(const std::string& reason) {
@@ -601,6 +613,13 @@ int main(int argc, char** argv) {
       flag("identity", DefaultAddress("SCIM_IDENTITY_PORT", 50051));
   std::string roles = flag("roles", DefaultAddress("SCIM_ROLE_PORT", 50052));
   std::string audit = flag("audit", DefaultAddress("SCIM_AUDIT_PORT", 50053));
+  scim::GrpcTlsFiles tls;
+  tls.ca = flag("tls-ca", Env("SCIM_GRPC_TLS_CA"));
+  tls.server_name = flag("tls-server-name", Env("SCIM_GRPC_TLS_SERVER_NAME"));
+  if (absl::Status s = scim::ConfigureGrpcTls(tls); !s.ok()) {
+    std::cerr << "scimctl: " << s.message() << std::endl;
+    return 2;
+  }
 
   auto tenants = idpb::TenantService::NewStub(Channel(identity));
   const std::string& noun = args.words[0];

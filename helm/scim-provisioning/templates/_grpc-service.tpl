@@ -91,6 +91,7 @@ spec:
               value: {{ $v.metricsPort | int64 | quote }}
             - name: SCIM_DATA_DIR
               value: /var/lib/scim
+            {{- include "scim.runtimeEnv" $root | nindent 12 }}
             {{- with .env }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
@@ -98,21 +99,23 @@ spec:
             {{- toYaml . | nindent 12 }}
             {{- end }}
           # grpc.health.v1 (native gRPC probes); the service reports SERVING once its RocksDB is
-          # open and NOT_SERVING while it drains on SIGTERM.
+          # open and NOT_SERVING while it drains on SIGTERM. The kubelet's gRPC probe cannot speak
+          # TLS, so with grpcTls the probes only check that the port accepts connections.
+          {{- $probe := dict "grpc" (dict "port" $v.port) }}
+          {{- if $root.Values.grpcTls.enabled }}
+          {{- $probe = dict "tcpSocket" (dict "port" "grpc") }}
+          {{- end }}
           startupProbe:
-            grpc:
-              port: {{ $v.port }}
+            {{- toYaml $probe | nindent 12 }}
             periodSeconds: {{ $v.startupProbe.periodSeconds }}
             failureThreshold: {{ $v.startupProbe.failureThreshold }}
           readinessProbe:
-            grpc:
-              port: {{ $v.port }}
+            {{- toYaml $probe | nindent 12 }}
             periodSeconds: {{ $v.readinessProbe.periodSeconds }}
             timeoutSeconds: {{ $v.readinessProbe.timeoutSeconds }}
             failureThreshold: {{ $v.readinessProbe.failureThreshold }}
           livenessProbe:
-            grpc:
-              port: {{ $v.port }}
+            {{- toYaml $probe | nindent 12 }}
             periodSeconds: {{ $v.livenessProbe.periodSeconds }}
             timeoutSeconds: {{ $v.livenessProbe.timeoutSeconds }}
             failureThreshold: {{ $v.livenessProbe.failureThreshold }}
@@ -125,10 +128,12 @@ spec:
               mountPath: /var/lib/scim
             - name: tmp
               mountPath: /tmp
+            {{- include "scim.grpcTlsVolumeMount" $root | nindent 12 }}
       volumes:
         - name: tmp
           emptyDir:
             sizeLimit: {{ $root.Values.tmpSizeLimit }}
+        {{- include "scim.grpcTlsVolume" $root | nindent 8 }}
   volumeClaimTemplates:
     - metadata:
         name: data

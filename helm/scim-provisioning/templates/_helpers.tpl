@@ -154,3 +154,40 @@ win. Called with (dict "root" $ "values" .Values.edge "port" 8080).
 {{- toYaml . }}
 {{- end }}
 {{- end }}
+
+{{/* Environment every component gets: the shutdown grace period and, when enabled, gRPC TLS. */}}
+{{- define "scim.runtimeEnv" -}}
+- name: SCIM_SHUTDOWN_GRACE_MS
+  value: {{ .Values.shutdownGraceMs | int64 | quote }}
+{{- with .Values.grpcTls }}
+{{- if .enabled }}
+- name: SCIM_GRPC_TLS_CERT
+  value: /etc/scim/grpc-tls/{{ .certKey }}
+- name: SCIM_GRPC_TLS_KEY
+  value: /etc/scim/grpc-tls/{{ .keyKey }}
+- name: SCIM_GRPC_TLS_CA
+  value: /etc/scim/grpc-tls/{{ .caKey }}
+{{- with .serverName }}
+- name: SCIM_GRPC_TLS_SERVER_NAME
+  value: {{ . | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The gRPC TLS Secret's volume and its mount, when enabled. */}}
+{{- define "scim.grpcTlsVolume" -}}
+{{- if .Values.grpcTls.enabled }}
+- name: grpc-tls
+  secret:
+    secretName: {{ required "grpcTls.secretName: name the Secret with the CA, certificate and key" .Values.grpcTls.secretName }}
+    defaultMode: 0440
+{{- end }}
+{{- end }}
+{{- define "scim.grpcTlsVolumeMount" -}}
+{{- if .Values.grpcTls.enabled }}
+- name: grpc-tls
+  mountPath: /etc/scim/grpc-tls
+  readOnly: true
+{{- end }}
+{{- end }}
