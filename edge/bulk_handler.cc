@@ -221,6 +221,7 @@ web::http::http_response BulkHandler::Handle(const web::http::method& method,
       sub.query.clear();
       // The audit trail names the operation, not the /Bulk POST carrying it.
       sub.caller.operation = op.method == "PATCH" ? "patch" : "";
+      sub.caller.RestartBudget();
       if (!op.version.empty()) sub.headers["if-match"] = op.version;
       web::http::http_response response;
       bool users = !segs.empty() && absl::EqualsIgnoreCase(segs[0], "Users");

@@ -11,6 +11,7 @@
 #include "edge/audit_queue.h"
 #include "edge/authenticator.h"
 #include "edge/backends.h"
+#include "edge/body_reader.h"
 #include "edge/bulk_handler.h"
 #include "edge/docs_handler.h"
 #include "edge/groups_handler.h"
@@ -47,8 +48,9 @@ class ScimServer {
   void Stop();
 
  private:
-  void Handle(web::http::http_request request);
+  void Handle(web::http::http_request request, const ReceivedBody& body);
   web::http::http_response Dispatch(web::http::http_request& request,
+                                    const ReceivedBody& received,
                                     CallerInfo& caller, RequestAudit* audit);
   // Queues the audit event of a refused request; never blocks.
   void RecordRefused(const web::http::http_request& request,

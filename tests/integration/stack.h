@@ -4,6 +4,7 @@
 #include <cpprest/http_client.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -19,8 +20,11 @@ class Process {
   void Start(const std::string& binary, const std::vector<std::string>& args,
              const std::map<std::string, std::string>& env,
              const std::string& log_path, long max_file_bytes = 0);
-  // Sends `sig` and waits for the process to exit; returns its exit status.
-  int Stop(int sig);
+  // Sends `sig` (then SIGCONT, so a SIGSTOPped process gets it) and waits
+  // for the process to exit; returns its wait status. One still running
+  // `grace` later is killed with SIGKILL.
+  int Stop(int sig,
+           std::chrono::seconds grace = std::chrono::seconds(30));
   bool running() const { return pid_ > 0; }
 
  private:
@@ -34,17 +38,40 @@ struct HttpResult {
   std::string raw;
 };
 
+// One HTTP request to the edge listening on 127.0.0.1:`port`.
+HttpResult HttpTo(int port, const std::string& method, const std::string& path,
+                  const std::string& body,
+                  const std::map<std::string, std::string>& headers);
+
+// Fails the current test (ADD_FAILURE) unless `wait_status` is a clean
+// exit 0 of the service named `what`, e.g. one stopped with SIGTERM.
+void ExpectCleanExit(const std::string& what, int wait_status);
+// Fails the current test with the lines of any sanitizer report
+// (AddressSanitizer, LeakSanitizer, UndefinedBehaviorSanitizer) in the log
+// files of `dir`; returns whether there was one.
+bool ExpectNoSanitizerReports(const std::string& dir);
+
 // The four services on free loopback ports with a fresh data directory.
 class Stack {
  public:
   Stack();
+  // Stops every service with SIGTERM and fails the test when one does not
+  // exit cleanly or any service log holds a sanitizer report (the data
+  // directory is then kept for a look).
   ~Stack();
 
   static constexpr char kToken[] = "integration-test-token-0123456789abcdef";
 
   void StartAll();
   void Start(const std::string& service);
+  // Stops `service` with `sig`. After SIGTERM it must exit 0 (the test
+  // fails otherwise); SIGKILL is a deliberate crash and is not checked.
   void Stop(const std::string& service, int sig = 15);
+  // Sets an environment variable of every service started from now on,
+  // e.g. a short SCIM_GRPC_DEADLINE_MS for one suite.
+  void SetEnv(const std::string& name, const std::string& value) {
+    env_[name] = value;
+  }
   // From the next Start of `service`, no file it writes can grow past
   // `bytes` (RLIMIT_FSIZE): writes beyond fail as on a full disk. 0 lifts it.
   void SetFileSizeLimit(const std::string& service, long bytes) {
@@ -72,6 +99,7 @@ class Stack {
   int http_port_, identity_port_, role_port_, audit_port_;
   std::map<std::string, Process> processes_;
   std::map<std::string, long> file_limits_;
+  std::map<std::string, std::string> env_;
 };
 
 int FreePort();
