@@ -508,6 +508,10 @@ TEST_F(FaultsTest, StuckIdentityFailsAPatchWithinOneRequestDeadline) {
   auto took = Clock::now() - start;
   kill(pid, SIGCONT);
   ExpectUnavailable(r, "PATCH while identity-service is stopped");
+  RecordProperty(
+      "patch_ms",
+      std::to_string(
+          std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
   EXPECT_LT(took, kShort * 3 / 2 + std::chrono::seconds(1))
       << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
       << " ms";
@@ -554,6 +558,7 @@ TEST_F(FaultsTest, AuditServiceOnAFullDiskLosesAndDoublesNoEvent) {
     if (HasFailure()) return;
   }
   ASSERT_TRUE(stalled()) << "audit-service never ran out of room";
+  RecordProperty("writes_before_stall", std::to_string(request_ids.size()));
   for (int i = 0; i < 20; ++i) write("audit-full-" + std::to_string(i));
 
   stack_->Stop("audit-service", SIGKILL);
@@ -630,6 +635,7 @@ TEST_F(FaultsTest, ScimctlCheckFindsAndRepairsADanglingIndex) {
 
   int code = 0;
   std::string report = stack_->Scimctl("check", &code);
+  RecordProperty("check_report", report);
   EXPECT_NE(code, 0) << report;
   EXPECT_NE(report.find(id), std::string::npos)
       << "the report names the user the entries point at: " << report;
@@ -638,6 +644,7 @@ TEST_F(FaultsTest, ScimctlCheckFindsAndRepairsADanglingIndex) {
             409);
 
   std::string repaired = stack_->Scimctl("check --repair", &code);
+  RecordProperty("repair_report", repaired);
   EXPECT_EQ(code, 0) << repaired;
   std::string clean = stack_->Scimctl("check", &code);
   EXPECT_EQ(code, 0) << clean;
