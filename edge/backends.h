@@ -34,7 +34,8 @@ struct CallerInfo {
   // request of its own (RFC 7644 §3.7), so 1,000 of them are not all due
   // within one deadline.
   void RestartBudget() {
-    if (budget.count() > 0) deadline = std::chrono::system_clock::now() + budget;
+    if (budget.count() > 0)
+      deadline = std::chrono::system_clock::now() + budget;
   }
 };
 

@@ -90,8 +90,7 @@ class Reader : public std::enable_shared_from_this<Reader> {
 
 void ReadBody(web::http::http_request request, size_t limit,
               std::function<void(ReceivedBody)> done) {
-  std::make_shared<Reader>(std::move(request), limit, std::move(done))
-      ->Start();
+  std::make_shared<Reader>(std::move(request), limit, std::move(done))->Start();
 }
 
 bool DeclaresBody(const web::http::http_request& request) {

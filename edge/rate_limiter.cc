@@ -119,8 +119,7 @@ void FailedAuthLimiter::RecordFailure(const std::string& client) {
 void FailedAuthLimiter::Evict(steady_clock::time_point now) {
   absl::erase_if(clients_, [&](const auto& c) {
     const Entry& e = c.second;
-    return e.blocked_until <= now &&
-           now - e.window_start >= options_.window &&
+    return e.blocked_until <= now && now - e.window_start >= options_.window &&
            (e.strikes == 0 || now - e.blocked_until >= options_.max_block);
   });
   size_t limit = std::max<size_t>(options_.max_clients, 1);

@@ -520,7 +520,8 @@ TEST_F(FaultsTest, StuckIdentityFailsAPatchWithinOneRequestDeadline) {
       [&] {
         back = stack_->Http(
             "PATCH", "/scim/v2/Users/" + id,
-            PatchBody(R"([{"op":"replace","path":"title","value":"on time"}])"));
+            PatchBody(
+                R"([{"op":"replace","path":"title","value":"on time"}])"));
         return back.status == 200;
       },
       std::chrono::seconds(30)))
@@ -541,12 +542,12 @@ TEST_F(FaultsTest, AuditServiceOnAFullDiskLosesAndDoublesNoEvent) {
   std::vector<std::string> request_ids;
   auto write = [&](const std::string& name) {
     std::string rid = "fsize-" + name;
-    HttpResult r = stack_->Http(
-        "POST", "/scim/v2/Users", UserBody(name, padding),
-        {{"Authorization", std::string("Bearer ") + Stack::kToken},
-         {"X-Request-Id", rid}});
-    EXPECT_EQ(r.status, 201) << "a user write must not need audit-service: "
-                             << r.raw;
+    HttpResult r =
+        stack_->Http("POST", "/scim/v2/Users", UserBody(name, padding),
+                     {{"Authorization", std::string("Bearer ") + Stack::kToken},
+                      {"X-Request-Id", rid}});
+    EXPECT_EQ(r.status, 201)
+        << "a user write must not need audit-service: " << r.raw;
     if (r.status == 201) request_ids.push_back(rid);
   };
   auto stalled = [&] {
@@ -566,12 +567,14 @@ TEST_F(FaultsTest, AuditServiceOnAFullDiskLosesAndDoublesNoEvent) {
   stack_->Start("audit-service");
   stack_->WaitServing("audit-service");
 
-  auto stub = apb::AuditService::NewStub(grpc::CreateChannel(
-      stack_->grpc_address("audit-service"), grpc::InsecureChannelCredentials()));
+  auto stub = apb::AuditService::NewStub(
+      grpc::CreateChannel(stack_->grpc_address("audit-service"),
+                          grpc::InsecureChannelCredentials()));
   std::string tenant_id;
   std::istringstream lines(stack_->Scimctl("tenant list"));
   for (std::string line; std::getline(lines, line);) {
-    if (absl::EndsWith(line, "\tdemo")) tenant_id = line.substr(0, line.find('\t'));
+    if (absl::EndsWith(line, "\tdemo"))
+      tenant_id = line.substr(0, line.find('\t'));
   }
   ASSERT_FALSE(tenant_id.empty());
   std::map<std::string, int> seen;
@@ -625,8 +628,7 @@ TEST_F(FaultsTest, ScimctlCheckFindsAndRepairsADanglingIndex) {
     ASSERT_TRUE(it->status().ok());
     it.reset();
     ASSERT_FALSE(key.empty()) << "user " << id << " not found on disk";
-    ASSERT_TRUE(
-        (*db)->db()->Delete(rocksdb::WriteOptions(), users, key).ok());
+    ASSERT_TRUE((*db)->db()->Delete(rocksdb::WriteOptions(), users, key).ok());
   }
   // Report only at start-up, so the damage is still there for scimctl.
   stack_->SetEnv("SCIM_STARTUP_CHECK", "report");

@@ -50,7 +50,8 @@ class RawConnection {
   bool Send(const std::string& data) {
     size_t sent = 0;
     while (sent < data.size()) {
-      ssize_t n = send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+      ssize_t n =
+          send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
       if (n <= 0) return false;
       sent += static_cast<size_t>(n);
     }
@@ -205,7 +206,8 @@ TEST_F(HostileInputTest, ChunkedBodyOverTheMaximumIs413) {
   ASSERT_TRUE(connection.PostChunked("/scim/v2/Users", small, 7));
   HttpResult created = connection.Receive();
   EXPECT_EQ(created.status, 201) << created.raw;
-  EXPECT_EQ(created.body.at("userName").as_string(), "chunked-small@example.com");
+  EXPECT_EQ(created.body.at("userName").as_string(),
+            "chunked-small@example.com");
 }
 
 // SCIM_MAX_BODY_BYTES is honoured whatever its value, chunked or not: an
@@ -213,13 +215,14 @@ TEST_F(HostileInputTest, ChunkedBodyOverTheMaximumIs413) {
 TEST_F(HostileInputTest, ConfiguredBodyLimitIsHonoured) {
   int port = FreePort();
   Process edge;
-  edge.Start(std::string(SCIM_BIN_DIR) + "/scim-edge", {},
-             {{"SCIM_HTTP_PORT", std::to_string(port)},
-              {"SCIM_IDENTITY_ADDRESS", stack_->grpc_address("identity-service")},
-              {"SCIM_ROLE_ADDRESS", stack_->grpc_address("role-service")},
-              {"SCIM_AUDIT_ADDRESS", stack_->grpc_address("audit-service")},
-              {"SCIM_MAX_BODY_BYTES", "1000"}},
-             stack_->data_dir() + "/scim-edge-small-body.log");
+  edge.Start(
+      std::string(SCIM_BIN_DIR) + "/scim-edge", {},
+      {{"SCIM_HTTP_PORT", std::to_string(port)},
+       {"SCIM_IDENTITY_ADDRESS", stack_->grpc_address("identity-service")},
+       {"SCIM_ROLE_ADDRESS", stack_->grpc_address("role-service")},
+       {"SCIM_AUDIT_ADDRESS", stack_->grpc_address("audit-service")},
+       {"SCIM_MAX_BODY_BYTES", "1000"}},
+      stack_->data_dir() + "/scim-edge-small-body.log");
   auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   bool ready = false;
   while (!ready && std::chrono::steady_clock::now() < end) {
@@ -247,15 +250,15 @@ TEST_F(HostileInputTest, ConfiguredBodyLimitIsHonoured) {
             std::string::npos)
       << refused.raw;
   RawConnection chunked(port);
-  ASSERT_TRUE(chunked.PostChunked("/scim/v2/Users", body("limit-chunked", 2000),
-                                  300));
+  ASSERT_TRUE(
+      chunked.PostChunked("/scim/v2/Users", body("limit-chunked", 2000), 300));
   HttpResult chunked_refused = chunked.Receive();
   EXPECT_EQ(chunked_refused.status, 413) << chunked_refused.raw;
   std::string fits = body("limit-500", 500);
   HttpResult created = HttpTo(port, "POST", "/scim/v2/Users", fits, auth);
   EXPECT_EQ(created.status, 201) << created.raw;
-  HttpResult config = HttpTo(port, "GET", "/scim/v2/ServiceProviderConfig",
-                             "", auth);
+  HttpResult config =
+      HttpTo(port, "GET", "/scim/v2/ServiceProviderConfig", "", auth);
   EXPECT_EQ(config.body.at("bulk").at("maxPayloadSize").as_integer(), 1000)
       << config.raw;
   ExpectCleanExit("scim-edge with SCIM_MAX_BODY_BYTES=1000",
@@ -605,27 +608,28 @@ TEST_F(HostileInputTest, TenantsAreIsolatedOnEveryBaseExtensionAndSchema) {
       As(a, "POST", "/scim/v2/Users", R"({"userName":"boss@a.example"})");
   ASSERT_EQ(manager.status, 201) << manager.raw;
   std::string manager_a = manager.body.at("id").as_string();
-  HttpResult ua = As(
-      a, "POST", "/scim/v2/Users",
-      std::string(R"({"userName":"worker@a.example","title":"a-title",")") +
-          kEnterprise +
-          R"(":{"employeeNumber":"E-77","department":"Hidden Dept",)"
-          R"("manager":{"value":")" +
-          manager_a + R"("}},")" + kCustom +
-          R"(":{"SecretCode":"CC-SECRET"},")" + kTravelPerk +
-          R"(":{"travelPolicy":"VIP-ONLY"}})");
+  HttpResult ua =
+      As(a, "POST", "/scim/v2/Users",
+         std::string(R"({"userName":"worker@a.example","title":"a-title",")") +
+             kEnterprise +
+             R"(":{"employeeNumber":"E-77","department":"Hidden Dept",)"
+             R"("manager":{"value":")" +
+             manager_a + R"("}},")" + kCustom +
+             R"(":{"SecretCode":"CC-SECRET"},")" + kTravelPerk +
+             R"(":{"travelPolicy":"VIP-ONLY"}})");
   ASSERT_EQ(ua.status, 201) << ua.raw;
   std::string id_a = ua.body.at("id").as_string();
-  HttpResult ga = As(
-      a, "POST", "/scim/v2/Groups",
-      R"({"displayName":"A-Crew","members":[{"value":")" + id_a + R"("}]})");
+  HttpResult ga =
+      As(a, "POST", "/scim/v2/Groups",
+         R"({"displayName":"A-Crew","members":[{"value":")" + id_a + R"("}]})");
   ASSERT_EQ(ga.status, 201) << ga.raw;
   std::string group_a = ga.body.at("id").as_string();
   HttpResult ub =
       As(b, "POST", "/scim/v2/Users", R"({"userName":"worker@b.example"})");
   ASSERT_EQ(ub.status, 201) << ub.raw;
   std::string id_b = ub.body.at("id").as_string();
-  HttpResult gb = As(b, "POST", "/scim/v2/Groups", R"({"displayName":"B-Crew"})");
+  HttpResult gb =
+      As(b, "POST", "/scim/v2/Groups", R"({"displayName":"B-Crew"})");
   ASSERT_EQ(gb.status, 201) << gb.raw;
   std::string group_b = gb.body.at("id").as_string();
 
@@ -642,8 +646,7 @@ TEST_F(HostileInputTest, TenantsAreIsolatedOnEveryBaseExtensionAndSchema) {
                             R"("path":"title","value":"x"}]})";
   for (const std::string base : {"/scim/v2", "/api/v2/scim", "/v2"}) {
     EXPECT_EQ(As(b, "GET", base + "/Users/" + id_a).status, 404) << base;
-    EXPECT_EQ(As(b, "PUT", base + "/Users/" + id_a,
-                 R"({"userName":"hijack"})")
+    EXPECT_EQ(As(b, "PUT", base + "/Users/" + id_a, R"({"userName":"hijack"})")
                   .status,
               404)
         << base;
@@ -654,8 +657,8 @@ TEST_F(HostileInputTest, TenantsAreIsolatedOnEveryBaseExtensionAndSchema) {
     HttpResult list = As(b, "GET", base + "/Users");
     EXPECT_EQ(list.status, 200) << base << list.raw;
     EXPECT_EQ(list.raw.find(id_a), std::string::npos) << base;
-    HttpResult filtered =
-        As(b, "GET", base + "/Users?filter=" + Encode("id eq \"" + id_a + "\""));
+    HttpResult filtered = As(
+        b, "GET", base + "/Users?filter=" + Encode("id eq \"" + id_a + "\""));
     EXPECT_EQ(filtered.status, 200) << base << filtered.raw;
     EXPECT_EQ(filtered.raw.find(id_a), std::string::npos) << base;
   }
@@ -664,9 +667,9 @@ TEST_F(HostileInputTest, TenantsAreIsolatedOnEveryBaseExtensionAndSchema) {
   HttpResult v1_list = As(b, "GET", "/scim/v1/Users");
   EXPECT_EQ(v1_list.status, 200) << v1_list.raw;
   EXPECT_EQ(v1_list.raw.find(id_a), std::string::npos) << v1_list.raw;
-  HttpResult v1_filter = As(
-      b, "GET",
-      "/scim/v1/Users?filter=" + Encode("userName eq \"worker@a.example\""));
+  HttpResult v1_filter =
+      As(b, "GET",
+         "/scim/v1/Users?filter=" + Encode("userName eq \"worker@a.example\""));
   EXPECT_EQ(v1_filter.status, 200) << v1_filter.raw;
   EXPECT_EQ(v1_filter.raw.find(id_a), std::string::npos) << v1_filter.raw;
   EXPECT_EQ(As(b, "PUT", "/scim/v1/Users/" + id_a,
@@ -687,18 +690,20 @@ TEST_F(HostileInputTest, TenantsAreIsolatedOnEveryBaseExtensionAndSchema) {
   HttpResult schemas_b = As(b, "GET", "/scim/v2/Schemas");
   EXPECT_EQ(schemas_b.status, 200);
   EXPECT_EQ(schemas_b.raw.find("SecretCode"), std::string::npos);
-  HttpResult custom_b = As(b, "GET", std::string("/scim/v2/Schemas/") + kCustom);
+  HttpResult custom_b =
+      As(b, "GET", std::string("/scim/v2/Schemas/") + kCustom);
   EXPECT_EQ(custom_b.raw.find("SecretCode"), std::string::npos) << custom_b.raw;
-  HttpResult custom_a = As(a, "GET", std::string("/scim/v2/Schemas/") + kCustom);
+  HttpResult custom_a =
+      As(a, "GET", std::string("/scim/v2/Schemas/") + kCustom);
   EXPECT_NE(custom_a.raw.find("SecretCode"), std::string::npos) << custom_a.raw;
 
   // Filters on group members and on extension and custom attributes.
   // (/Groups does not filter on members.value: refused with invalidFilter
   // for every tenant, which leaks nothing either.)
   for (const auto& [token, expected] : {std::pair{b, 0}, std::pair{a, 1}}) {
-    HttpResult members = As(
-        token, "GET",
-        "/scim/v2/Groups?filter=" + Encode("members.value eq \"" + id_a + "\""));
+    HttpResult members = As(token, "GET",
+                            "/scim/v2/Groups?filter=" +
+                                Encode("members.value eq \"" + id_a + "\""));
     if (members.status == 400) {
       EXPECT_EQ(members.body.at("scimType").as_string(), "invalidFilter");
       continue;
@@ -708,7 +713,8 @@ TEST_F(HostileInputTest, TenantsAreIsolatedOnEveryBaseExtensionAndSchema) {
         << members.raw;
   }
   HttpResult members_b = As(
-      b, "GET", "/scim/v2/Groups?filter=" + Encode("members.value eq \"" + id_a + "\""));
+      b, "GET",
+      "/scim/v2/Groups?filter=" + Encode("members.value eq \"" + id_a + "\""));
   EXPECT_EQ(members_b.raw.find(group_a), std::string::npos) << members_b.raw;
   const std::vector<std::string> filters = {
       std::string(kEnterprise) + ":employeeNumber eq \"E-77\"",
@@ -738,8 +744,7 @@ TEST_F(HostileInputTest, TenantsAreIsolatedOnEveryBaseExtensionAndSchema) {
       R"({"method":"PATCH","path":"/Groups/)" + group_a +
       R"(","data":{"schemas":[")" + kPatchUrn +
       R"("],"Operations":[{"op":"add","path":"members","value":[{"value":")" +
-      id_b + R"("}]}]}},)" +
-      R"({"method":"PATCH","path":"/Groups/)" + group_b +
+      id_b + R"("}]}]}},)" + R"({"method":"PATCH","path":"/Groups/)" + group_b +
       R"(","data":{"schemas":[")" + kPatchUrn +
       R"("],"Operations":[{"op":"add","path":"members","value":[{"value":")" +
       id_a + R"("}]}]}},)" +

@@ -3,11 +3,11 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -131,9 +131,9 @@ void ExpectCleanExit(const std::string& what, int wait_status) {
 }
 
 bool ExpectNoSanitizerReports(const std::string& dir) {
-  static const char* const kMarkers[] = {
-      "AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSanitizer",
-      "runtime error:", "ThreadSanitizer"};
+  static const char* const kMarkers[] = {"AddressSanitizer", "LeakSanitizer",
+                                         "UndefinedBehaviorSanitizer",
+                                         "runtime error:", "ThreadSanitizer"};
   // Enough of a report to see what and where; the file has the rest.
   constexpr int kLinesShown = 60;
   bool found = false;
@@ -145,7 +145,8 @@ bool ExpectNoSanitizerReports(const std::string& dir) {
     int shown = 0;
     while (std::getline(in, line) && shown < kLinesShown) {
       bool marked = false;
-      for (const char* m : kMarkers) marked = marked || absl::StrContains(line, m);
+      for (const char* m : kMarkers)
+        marked = marked || absl::StrContains(line, m);
       if (marked || shown > 0) {
         report += line + "\n";
         ++shown;
@@ -153,8 +154,8 @@ bool ExpectNoSanitizerReports(const std::string& dir) {
     }
     if (!report.empty()) {
       found = true;
-      ADD_FAILURE() << "sanitizer report in " << entry.path().string()
-                    << ":\n" << report;
+      ADD_FAILURE() << "sanitizer report in " << entry.path().string() << ":\n"
+                    << report;
     }
   }
   return found;
@@ -194,13 +195,13 @@ Stack::~Stack() {
 std::map<std::string, std::string> Stack::Env() const {
   std::map<std::string, std::string> env = env_;
   env.insert({{"SCIM_DATA_DIR", data_dir_},
-          {"SCIM_HTTP_PORT", std::to_string(http_port_)},
-          {"SCIM_IDENTITY_PORT", std::to_string(identity_port_)},
-          {"SCIM_ROLE_PORT", std::to_string(role_port_)},
-          {"SCIM_AUDIT_PORT", std::to_string(audit_port_)},
-          {"SCIM_BOOTSTRAP_TENANT", "demo"},
-          {"SCIM_BOOTSTRAP_TOKEN", kToken},
-          {"SCIM_GRPC_DEADLINE_MS", "2000"}});
+              {"SCIM_HTTP_PORT", std::to_string(http_port_)},
+              {"SCIM_IDENTITY_PORT", std::to_string(identity_port_)},
+              {"SCIM_ROLE_PORT", std::to_string(role_port_)},
+              {"SCIM_AUDIT_PORT", std::to_string(audit_port_)},
+              {"SCIM_BOOTSTRAP_TENANT", "demo"},
+              {"SCIM_BOOTSTRAP_TOKEN", kToken},
+              {"SCIM_GRPC_DEADLINE_MS", "2000"}});
   return env;
 }
 

@@ -23,8 +23,7 @@ class Process {
   // Sends `sig` (then SIGCONT, so a SIGSTOPped process gets it) and waits
   // for the process to exit; returns its wait status. One still running
   // `grace` later is killed with SIGKILL.
-  int Stop(int sig,
-           std::chrono::seconds grace = std::chrono::seconds(30));
+  int Stop(int sig, std::chrono::seconds grace = std::chrono::seconds(30));
   bool running() const { return pid_ > 0; }
 
  private:
