@@ -1,5 +1,7 @@
 #include "edge/backends.h"
 
+#include <algorithm>
+
 #include "common/grpc_metrics.h"
 #include "common/grpc_credentials.h"
 #include "common/status_map.h"
@@ -33,9 +35,18 @@ Backends::Backends(const std::string& identity, const std::string& roles,
       roles_(scim::role::v1::RoleService::NewStub(roles_channel_)),
       audit_(scim::audit::v1::AuditService::NewStub(audit_channel_)) {}
 
+void Backends::StartRequest(CallerInfo* caller) const {
+  caller->budget = deadline_;
+  caller->deadline = DeadlineAfter(deadline_);
+}
+
 void Backends::Prepare(grpc::ClientContext* context,
                        const CallerInfo& caller) const {
-  context->set_deadline(DeadlineAfter(deadline_));
+  auto deadline = DeadlineAfter(deadline_);
+  if (caller.deadline != std::chrono::system_clock::time_point{}) {
+    deadline = std::min(deadline, caller.deadline);
+  }
+  context->set_deadline(deadline);
   // Tells identity-service the write comes through SCIM, so the profiles it
   // creates are SCIM-managed.
   context->AddMetadata("x-scim-source", "edge");

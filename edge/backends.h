@@ -24,6 +24,19 @@ struct CallerInfo {
   // Sent as x-operation when the RPC does not say it: "patch" for the
   // ReplaceUser that ends a SCIM PATCH.
   std::string operation = "";
+  // When every backend call of the request must be done by: set once as
+  // the request arrives (StartRequest), so a request making several calls
+  // (a PATCH reads, resolves roles, then writes) answers within one
+  // deadline, not one per call. Unset, each call has the full deadline.
+  std::chrono::system_clock::time_point deadline{};
+  std::chrono::milliseconds budget{0};
+  // A fresh budget for what follows: each operation of a Bulk request is a
+  // request of its own (RFC 7644 §3.7), so 1,000 of them are not all due
+  // within one deadline.
+  void RestartBudget() {
+    if (budget.count() > 0)
+      deadline = std::chrono::system_clock::now() + budget;
+  }
 };
 
 // The edge's channels to the three services. Every call carries `deadline`,
@@ -58,6 +71,8 @@ class Backends {
   // SCIM_EDGE_SECRET, sent with every call so identity-service can tell the
   // edge from internal callers that copy its x-scim-source header.
   void set_edge_secret(std::string secret) { edge_secret_ = std::move(secret); }
+  // Starts `caller`'s request budget: one deadline from now.
+  void StartRequest(CallerInfo* caller) const;
 
   // OK when all three services report SERVING within the deadline;
   // otherwise names the first that does not.

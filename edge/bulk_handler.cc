@@ -309,6 +309,8 @@ class BulkRun {
     if (!op.version.empty()) sub.headers["if-match"] = op.version;
     // The audit trail names the operation, not the /Bulk POST carrying it.
     sub.caller.operation = op.method == "PATCH" ? "patch" : "";
+    // Each operation gets a whole deadline, as a request of its own.
+    sub.caller.RestartBudget();
     bool users = !segs.empty() && absl::EqualsIgnoreCase(segs[0], "Users");
     bool groups = !segs.empty() && absl::EqualsIgnoreCase(segs[0], "Groups");
     bool id_ok = (op.method == "POST") == (segs.size() == 1);

@@ -2,14 +2,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
+#include <vector>
 
 namespace scim::edge {
 namespace {
 
 using std::chrono::steady_clock;
 
-// Bounds the memory a spray of tenants or client addresses can take; past
-// it, entries that no longer matter are dropped, then (fail open) all.
+// Bounds the memory a spray of tenants can take; past it, buckets that no
+// longer matter are dropped, then (fail open) all. Tenants are created by
+// an operator, so only FailedAuthLimiter, keyed by client address, needs
+// the finer eviction.
 constexpr size_t kMaxEntries = 100000;
 
 int CeilSeconds(std::chrono::nanoseconds d) {
@@ -89,14 +93,12 @@ void FailedAuthLimiter::RecordFailure(const std::string& client) {
   if (!enabled()) return;
   auto now = clock_();
   absl::MutexLock lock(&mu_);
-  if (clients_.size() >= kMaxEntries && clients_.count(client) == 0) {
-    absl::erase_if(clients_, [&](const auto& c) {
-      return c.second.blocked_until <= now &&
-             now - c.second.window_start >= options_.window;
-    });
-    if (clients_.size() >= kMaxEntries) clients_.clear();
+  if (clients_.size() >= std::max<size_t>(options_.max_clients, 1) &&
+      clients_.count(client) == 0) {
+    Evict(now);
   }
   Entry& e = clients_[client];
+  e.last_failure = now;
   if (e.blocked_until > now) return;
   // A quiet spell as long as the longest lock-out forgives earlier ones.
   if (e.strikes > 0 && now - e.blocked_until >= options_.max_block) {
@@ -112,6 +114,41 @@ void FailedAuthLimiter::RecordFailure(const std::string& client) {
   for (int i = 1; i < e.strikes && block < options_.max_block; ++i) block *= 2;
   e.blocked_until = now + std::min(block, options_.max_block);
   e.failures = 0;
+}
+
+void FailedAuthLimiter::Evict(steady_clock::time_point now) {
+  absl::erase_if(clients_, [&](const auto& c) {
+    const Entry& e = c.second;
+    return e.blocked_until <= now && now - e.window_start >= options_.window &&
+           (e.strikes == 0 || now - e.blocked_until >= options_.max_block);
+  });
+  size_t limit = std::max<size_t>(options_.max_clients, 1);
+  if (clients_.size() < limit) return;
+  // Lower ranks go first.
+  using Rank = std::tuple<bool, bool, steady_clock::time_point>;
+  auto rank = [&](const Entry& e) {
+    return Rank(e.blocked_until > now, e.strikes > 0, e.last_failure);
+  };
+  std::vector<Rank> ranks;
+  ranks.reserve(clients_.size());
+  for (const auto& [client, e] : clients_) ranks.push_back(rank(e));
+  size_t evict = std::max<size_t>(1, limit / 10);
+  evict = std::min(evict, ranks.size());
+  std::nth_element(ranks.begin(), ranks.begin() + (evict - 1), ranks.end());
+  Rank cut = ranks[evict - 1];
+  size_t erased = 0;
+  absl::erase_if(clients_, [&](const auto& c) {
+    if (erased < evict && !(cut < rank(c.second))) {
+      ++erased;
+      return true;
+    }
+    return false;
+  });
+}
+
+size_t FailedAuthLimiter::tracked_clients() {
+  absl::MutexLock lock(&mu_);
+  return clients_.size();
 }
 
 void FailedAuthLimiter::RecordSuccess(const std::string& client) {

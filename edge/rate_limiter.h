@@ -74,6 +74,8 @@ class FailedAuthLimiter {
     int max_failures = 0;
     std::chrono::seconds window{60};
     std::chrono::seconds max_block{3600};
+    // Addresses remembered at most; see Evict.
+    size_t max_clients = 100000;
   };
   explicit FailedAuthLimiter(Options options,
                              RateClock clock = std::chrono::steady_clock::now);
@@ -84,6 +86,8 @@ class FailedAuthLimiter {
   void RecordFailure(const std::string& client);
   // A client that authenticates starts over.
   void RecordSuccess(const std::string& client);
+  // Addresses remembered now, for tests.
+  size_t tracked_clients();
 
  private:
   struct Entry {
@@ -92,7 +96,16 @@ class FailedAuthLimiter {
     std::chrono::steady_clock::time_point blocked_until;
     // Lock-outs in a row; doubles the next one.
     int strikes = 0;
+    std::chrono::steady_clock::time_point last_failure;
   };
+  // Makes room when the table is full: first forgets what no longer
+  // matters, then the least telling tenth (unblocked addresses before
+  // blocked ones, those without strikes first, the longest quiet first). An
+  // attacker rotating addresses so only pushes out its own entries, never a
+  // blocked victim's while any unblocked entry is left; a tenth at a time
+  // keeps the scan's cost per failure constant.
+  void Evict(std::chrono::steady_clock::time_point now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Options options_;
   RateClock clock_;
   absl::Mutex mu_;

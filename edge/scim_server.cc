@@ -14,6 +14,7 @@
 #include "common/json_log.h"
 #include "common/metrics_http.h"
 #include "common/status_map.h"
+#include "edge/body_reader.h"
 #include "edge/discovery.h"
 #include "edge/request_body.h"
 #include "edge/scim11.h"
@@ -89,10 +90,14 @@ bool IsPrintable(const std::string& s) {
 }
 
 // 413, with the same status in the SCIM error body as on the response.
+// `size` is the declared Content-Length, 0 for a chunked body.
 http_response PayloadTooLarge(size_t size, size_t limit) {
+  std::string has = size > 0 ? std::to_string(size) + " bytes"
+                             : "more than " + std::to_string(limit) + " bytes";
   web::json::value body = ErrorBody(absl::InvalidArgumentError(
-      "the request body has " + std::to_string(size) + " bytes; the limit is " +
-      std::to_string(limit) + " (ServiceProviderConfig bulk.maxPayloadSize)"));
+      "the request body has " + has + "; the limit is " +
+      std::to_string(limit) +
+      " (ServiceProviderConfig bulk.maxPayloadSize); send less per request"));
   body["status"] = web::json::value::string("413");
   return JsonResponse(status_codes::RequestEntityTooLarge, body);
 }
@@ -164,7 +169,7 @@ absl::Status ScimServer::Start() {
       // hold a pool thread, and once every thread waited so (as many
       // concurrent POST/PUT/PATCH as threads) the edge stopped for good. So
       // a request with a body is handled once the body is in; one too large
-      // is refused at once, unread.
+      // as soon as that is known (its Content-Length or the bytes so far).
       //
       // SCIM 1.1 and /Bulk handlers convert responses with
       // extract_string().get() (scim11.cc, bulk_handler.cc), which also
@@ -176,31 +181,31 @@ absl::Status ScimServer::Start() {
       for (const auto& base : options_.scim11_base_paths) {
         own_thread = own_thread || absl::StartsWithIgnoreCase(path, base);
       }
-      auto handle = [this, own_thread, in_flight](http_request req) {
+      auto handle = [this, own_thread, in_flight](http_request req,
+                                                  ReceivedBody body) {
         if (own_thread) {
-          std::thread([this, req, in_flight] {
-            Handle(req, in_flight);
+          std::thread([this, req, body = std::move(body), in_flight] {
+            Handle(req, body, in_flight);
           }).detach();
         } else {
-          Handle(std::move(req), in_flight);
+          Handle(std::move(req), body, in_flight);
         }
       };
       const auto& m = r.method();
       bool has_body = m == web::http::methods::POST ||
                       m == web::http::methods::PUT ||
                       m == web::http::methods::PATCH;
-      if (!has_body || r.headers().content_length() > options_.max_body_bytes) {
-        handle(std::move(r));
+      if (!has_body) {
+        // cpprestsdk reads any body into memory whether or not it is asked
+        // for; this drops it as it comes instead.
+        if (DeclaresBody(r)) DrainBody(r);
+        handle(std::move(r), ReceivedBody{});
         return;
       }
-      r.content_ready().then([r, handle](pplx::task<http_request> ready) {
-        try {
-          ready.get();
-        } catch (...) {
-          // Reading the body failed; Handle answers the error.
-        }
-        handle(r);
-      });
+      // Read as it arrives, so a body without Content-Length (chunked) is
+      // refused once it passes the limit instead of first held whole.
+      ReadBody(r, options_.max_body_bytes,
+               [r, handle](ReceivedBody body) { handle(r, std::move(body)); });
     });
     listener_->open().wait();
   } catch (const std::exception& e) {
@@ -240,7 +245,8 @@ void ScimServer::RefuseWhileDraining(http_request request,
   });
 }
 
-void ScimServer::Handle(http_request request, std::shared_ptr<void> in_flight) {
+void ScimServer::Handle(http_request request, const ReceivedBody& body,
+                        std::shared_ptr<void> in_flight) {
   auto start = std::chrono::steady_clock::now();
   CallerInfo caller;
   auto rid = request.headers().find("X-Request-Id");
@@ -251,10 +257,11 @@ void ScimServer::Handle(http_request request, std::shared_ptr<void> in_flight) {
                           ? rid->second
                           : NewFastUuid();
   caller.client_address = request.remote_address();
+  backends_->StartRequest(&caller);
   http_response response;
   RequestAudit audit;
   try {
-    response = Dispatch(request, caller, &audit);
+    response = Dispatch(request, body, caller, &audit);
   } catch (const web::uri_exception& e) {
     // Percent-decoding a malformed path or query ("%G1") throws.
     response = ErrorResponse(WithScimType(
@@ -316,8 +323,9 @@ void ScimServer::RecordRefused(const http_request& request,
   }
 }
 
-http_response ScimServer::Dispatch(http_request& request, CallerInfo& caller,
-                                   RequestAudit* audit) {
+http_response ScimServer::Dispatch(http_request& request,
+                                   const ReceivedBody& received,
+                                   CallerInfo& caller, RequestAudit* audit) {
   std::vector<std::string> path = Segments(request.request_uri().path());
   if (path.size() == 1 && path[0] == "healthz") {
     // Requests in flight besides this one: a drain's progress.
@@ -473,17 +481,16 @@ http_response ScimServer::Dispatch(http_request& request, CallerInfo& caller,
   const auto& method = request.method();
   if (method == web::http::methods::POST || method == web::http::methods::PUT ||
       method == web::http::methods::PATCH) {
-    auto length = request.headers().content_length();
-    if (length > options_.max_body_bytes) {
-      return PayloadTooLarge(length, options_.max_body_bytes);
+    if (received.too_large) {
+      return PayloadTooLarge(received.declared_length, options_.max_body_bytes);
     }
-    // The body is already in (Start waits for it): read it here, in this
-    // thread. extract_string().get() would queue the read on the pool and
-    // block this pool thread until another one ran it.
-    body = request._get_impl()->extract_string(true);
-    if (body.size() > options_.max_body_bytes) {
-      return PayloadTooLarge(body.size(), options_.max_body_bytes);
+    if (!received.error.empty()) {
+      return ErrorResponse(WithScimType(
+          absl::InvalidArgumentError("the request body could not be read (" +
+                                     received.error + "); send it again"),
+          "invalidSyntax"));
     }
+    body = received.text;
   }
 
   if (absl::c_linear_search(options_.scim11_base_paths, *base)) {

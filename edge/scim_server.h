@@ -11,6 +11,7 @@
 #include "edge/audit_queue.h"
 #include "edge/authenticator.h"
 #include "edge/backends.h"
+#include "edge/body_reader.h"
 #include "edge/bulk_handler.h"
 #include "edge/docs_handler.h"
 #include "edge/groups_handler.h"
@@ -60,8 +61,10 @@ class ScimServer {
 
  private:
   // `in_flight` is released once the response has been written.
-  void Handle(web::http::http_request request, std::shared_ptr<void> in_flight);
+  void Handle(web::http::http_request request, const ReceivedBody& body,
+              std::shared_ptr<void> in_flight);
   web::http::http_response Dispatch(web::http::http_request& request,
+                                    const ReceivedBody& received,
                                     CallerInfo& caller, RequestAudit* audit);
   // Queues the audit event of a refused request; never blocks.
   void RecordRefused(const web::http::http_request& request,

@@ -1,6 +1,7 @@
 // Faults against the real binaries: identity-service killed with SIGKILL
 // under write load, backends down or stuck, role-service and audit-service
 // down. Each test has its own stack, since each one breaks it.
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/types.h>
@@ -16,6 +17,12 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "common/rocks_db.h"
+#include "common/time_util.h"
+#include "identity-service/identity_db.h"
+#include "scim/audit/v1/audit.grpc.pb.h"
+#include "scim/identity/v1/identity.pb.h"
 #include "tests/integration/stack.h"
 
 namespace scim::testing {
@@ -478,6 +485,174 @@ TEST_F(FaultsTest, FullDiskIsAnErrorNeverASilentLoss) {
   EXPECT_EQ(stack_->Http("POST", "/scim/v2/Users", UserBody("disk-room"))
                 .status,
             201);
+}
+
+// One deadline per request, not per backend call: a PATCH reads, then
+// writes, and with identity-service stuck it answers 503 within about one
+// SCIM_GRPC_DEADLINE_MS (here a short one), not one per call it makes.
+TEST_F(FaultsTest, StuckIdentityFailsAPatchWithinOneRequestDeadline) {
+  constexpr auto kShort = std::chrono::milliseconds(600);
+  stack_->Stop("scim-edge", SIGTERM);
+  stack_->SetEnv("SCIM_GRPC_DEADLINE_MS", std::to_string(kShort.count()));
+  stack_->Start("scim-edge");
+  stack_->WaitReady();
+  std::string id = Create("patch-stuck");
+  ASSERT_EQ(stack_->Http("GET", "/scim/v2/Users/" + id).status, 200);
+  pid_t pid = ChildPid("identity-service");
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(kill(pid, SIGSTOP), 0);
+  auto start = Clock::now();
+  HttpResult r = stack_->Http(
+      "PATCH", "/scim/v2/Users/" + id,
+      PatchBody(R"([{"op":"replace","path":"title","value":"late"}])"));
+  auto took = Clock::now() - start;
+  kill(pid, SIGCONT);
+  ExpectUnavailable(r, "PATCH while identity-service is stopped");
+  RecordProperty(
+      "patch_ms",
+      std::to_string(
+          std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+  EXPECT_LT(took, kShort * 3 / 2 + std::chrono::seconds(1))
+      << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+      << " ms";
+  HttpResult back;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        back = stack_->Http(
+            "PATCH", "/scim/v2/Users/" + id,
+            PatchBody(
+                R"([{"op":"replace","path":"title","value":"on time"}])"));
+        return back.status == 200;
+      },
+      std::chrono::seconds(30)))
+      << back.raw;
+}
+
+// A full disk under audit-service (RLIMIT_FSIZE): user writes go on, since
+// their events wait in identity-service's outbox; once audit-service is
+// back with room, every event arrives, each exactly once.
+TEST_F(FaultsTest, AuditServiceOnAFullDiskLosesAndDoublesNoEvent) {
+  namespace apb = scim::audit::v1;
+  stack_->Stop("audit-service", SIGTERM);
+  stack_->SetFileSizeLimit("audit-service", 64 << 10);
+  stack_->Start("audit-service");
+  stack_->WaitServing("audit-service");
+
+  const std::string padding = R"(,"title":")" + std::string(1000, 'a') + "\"";
+  std::vector<std::string> request_ids;
+  auto write = [&](const std::string& name) {
+    std::string rid = "fsize-" + name;
+    HttpResult r =
+        stack_->Http("POST", "/scim/v2/Users", UserBody(name, padding),
+                     {{"Authorization", std::string("Bearer ") + Stack::kToken},
+                      {"X-Request-Id", rid}});
+    EXPECT_EQ(r.status, 201)
+        << "a user write must not need audit-service: " << r.raw;
+    if (r.status == 201) request_ids.push_back(rid);
+  };
+  auto stalled = [&] {
+    return stack_->logs().find("cannot ship to audit-service") !=
+           std::string::npos;
+  };
+  for (int i = 0; i < 2000 && !stalled(); ++i) {
+    write("audit-disk-" + std::to_string(i));
+    if (HasFailure()) return;
+  }
+  ASSERT_TRUE(stalled()) << "audit-service never ran out of room";
+  RecordProperty("writes_before_stall", std::to_string(request_ids.size()));
+  for (int i = 0; i < 20; ++i) write("audit-full-" + std::to_string(i));
+
+  stack_->Stop("audit-service", SIGKILL);
+  stack_->SetFileSizeLimit("audit-service", 0);
+  stack_->Start("audit-service");
+  stack_->WaitServing("audit-service");
+
+  auto stub = apb::AuditService::NewStub(
+      grpc::CreateChannel(stack_->grpc_address("audit-service"),
+                          grpc::InsecureChannelCredentials()));
+  std::string tenant_id;
+  std::istringstream lines(stack_->Scimctl("tenant list"));
+  for (std::string line; std::getline(lines, line);) {
+    if (absl::EndsWith(line, "\tdemo"))
+      tenant_id = line.substr(0, line.find('\t'));
+  }
+  ASSERT_FALSE(tenant_id.empty());
+  std::map<std::string, int> seen;
+  auto all_arrived = [&] {
+    seen.clear();
+    apb::ListEventsRequest req;
+    req.set_tenant_id(tenant_id);
+    req.set_limit(500);
+    for (int page = 0; page < 100; ++page) {
+      grpc::ClientContext context;
+      context.set_deadline(DeadlineAfter(std::chrono::seconds(10)));
+      apb::ListEventsResponse resp;
+      if (!stub->ListEvents(&context, req, &resp).ok()) return false;
+      for (const auto& e : resp.events()) {
+        if (e.request_id().rfind("fsize-", 0) == 0) ++seen[e.request_id()];
+      }
+      if (resp.next_cursor().empty()) break;
+      req.set_cursor(resp.next_cursor());
+    }
+    return seen.size() >= request_ids.size();
+  };
+  EXPECT_TRUE(Eventually(all_arrived, std::chrono::seconds(60)))
+      << seen.size() << " of " << request_ids.size() << " events arrived";
+  for (const std::string& rid : request_ids) {
+    EXPECT_EQ(seen[rid], 1) << rid;
+  }
+}
+
+// `scimctl check` against a live identity-service finds a damaged index and
+// `--repair` fixes it. The damage is made from outside, as a lost write
+// would leave it: the user record deleted behind identity-service's back
+// (stopped), its index entries left pointing at nothing.
+TEST_F(FaultsTest, ScimctlCheckFindsAndRepairsADanglingIndex) {
+  std::string id = Create("dangling");
+  std::string kept = Create("kept");
+  stack_->Stop("identity-service", SIGTERM);
+  {
+    auto db = RocksDb::Open(stack_->data_dir() + "/identity",
+                            identity::IdentityFamilies());
+    ASSERT_TRUE(db.ok()) << db.status();
+    rocksdb::ColumnFamilyHandle* users = (*db)->family(identity::kUsers);
+    std::unique_ptr<rocksdb::Iterator> it(
+        (*db)->db()->NewIterator(rocksdb::ReadOptions(), users));
+    std::string key;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      scim::identity::v1::User user;
+      if (user.ParseFromString(it->value().ToString()) && user.id() == id) {
+        key = it->key().ToString();
+      }
+    }
+    ASSERT_TRUE(it->status().ok());
+    it.reset();
+    ASSERT_FALSE(key.empty()) << "user " << id << " not found on disk";
+    ASSERT_TRUE((*db)->db()->Delete(rocksdb::WriteOptions(), users, key).ok());
+  }
+  // Report only at start-up, so the damage is still there for scimctl.
+  stack_->SetEnv("SCIM_STARTUP_CHECK", "report");
+  stack_->Start("identity-service");
+  stack_->WaitReady();
+
+  int code = 0;
+  std::string report = stack_->Scimctl("check", &code);
+  RecordProperty("check_report", report);
+  EXPECT_NE(code, 0) << report;
+  EXPECT_NE(report.find(id), std::string::npos)
+      << "the report names the user the entries point at: " << report;
+  // The stale userName entry blocks the name until it is repaired.
+  EXPECT_EQ(stack_->Http("POST", "/scim/v2/Users", UserBody("dangling")).status,
+            409);
+
+  std::string repaired = stack_->Scimctl("check --repair", &code);
+  RecordProperty("repair_report", repaired);
+  EXPECT_EQ(code, 0) << repaired;
+  std::string clean = stack_->Scimctl("check", &code);
+  EXPECT_EQ(code, 0) << clean;
+  EXPECT_EQ(stack_->Http("POST", "/scim/v2/Users", UserBody("dangling")).status,
+            201);
+  EXPECT_EQ(stack_->Http("GET", "/scim/v2/Users/" + kept).status, 200);
 }
 
 }  // namespace

@@ -1,10 +1,18 @@
 // Hostile and broken input against the real edge: each limit answers its
 // SCIM error and the edge answers the next request; and two tenants never
 // see each other's users or groups on any endpoint or filter.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/integration/stack.h"
@@ -19,6 +27,103 @@ constexpr char kBulkUrn[] = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 std::string Encode(const std::string& s) {
   return web::uri::encode_data_string(s);
 }
+
+// One HTTP/1.1 connection written by hand, for what cpprestsdk's client
+// cannot send: a chunked body of any size.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    timeval timeout{30, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    connected_ =
+        connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  }
+  ~RawConnection() { close(fd_); }
+  bool connected() const { return connected_; }
+
+  bool Send(const std::string& data) {
+    size_t sent = 0;
+    while (sent < data.size()) {
+      ssize_t n =
+          send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      sent += static_cast<size_t>(n);
+    }
+    return true;
+  }
+
+  // POSTs `body` to `path` in chunks of `chunk` bytes, no Content-Length.
+  bool PostChunked(const std::string& path, const std::string& body,
+                   size_t chunk) {
+    std::string head = "POST " + path +
+                       " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       "Authorization: Bearer " +
+                       std::string(Stack::kToken) +
+                       "\r\nContent-Type: application/scim+json\r\n"
+                       "Transfer-Encoding: chunked\r\n\r\n";
+    if (!Send(head)) return false;
+    for (size_t at = 0; at < body.size(); at += chunk) {
+      std::string part = body.substr(at, chunk);
+      std::ostringstream size;
+      size << std::hex << part.size();
+      if (!Send(size.str() + "\r\n" + part + "\r\n")) return false;
+    }
+    return Send("0\r\n\r\n");
+  }
+
+  // Reads one response (Content-Length framed, as the edge sends them).
+  HttpResult Receive() {
+    HttpResult out;
+    size_t end;
+    while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+      if (!Fill()) return out;
+    }
+    std::string head = buffer_.substr(0, end);
+    buffer_.erase(0, end + 4);
+    size_t length = 0;
+    std::istringstream lines(head);
+    std::string line;
+    std::getline(lines, line);
+    if (line.size() > 12) out.status = std::stoi(line.substr(9, 3));
+    while (std::getline(lines, line)) {
+      auto colon = line.find(':');
+      if (colon == std::string::npos) continue;
+      std::string name = line.substr(0, colon), value = line.substr(colon + 1);
+      for (auto& c : name) c = static_cast<char>(std::tolower(c));
+      while (!value.empty() && (value[0] == ' ')) value.erase(0, 1);
+      while (!value.empty() && (value.back() == '\r')) value.pop_back();
+      out.headers[name] = value;
+      if (name == "content-length") length = std::stoul(value);
+    }
+    while (buffer_.size() < length) {
+      if (!Fill()) return out;
+    }
+    out.raw = buffer_.substr(0, length);
+    buffer_.erase(0, length);
+    std::error_code ec;
+    if (!out.raw.empty()) out.body = web::json::value::parse(out.raw, ec);
+    return out;
+  }
+
+ private:
+  bool Fill() {
+    char buf[8192];
+    ssize_t n = recv(fd_, buf, sizeof(buf), 0);
+    if (n <= 0) return false;
+    buffer_.append(buf, static_cast<size_t>(n));
+    return true;
+  }
+
+  int fd_ = -1;
+  bool connected_ = false;
+  std::string buffer_;
+};
 
 class HostileInputTest : public ::testing::Test {
  protected:
@@ -83,6 +188,81 @@ TEST_F(HostileInputTest, BodyOverTheMaximumIs413) {
   ExpectError(r, 413, "", "the limit is 1048576", "1 MiB + body");
   HttpResult bulk = stack_->Http("POST", "/scim/v2/Bulk", big);
   ExpectError(bulk, 413, "", "the limit is 1048576", "1 MiB + Bulk body");
+}
+
+// A body without Content-Length is counted as it arrives: past the limit
+// it is refused with 413 and dropped as it comes, never held whole; the
+// connection stays usable, and a chunked body within the limit is served.
+TEST_F(HostileInputTest, ChunkedBodyOverTheMaximumIs413) {
+  std::string big = R"({"userName":"chunked-big","displayName":")" +
+                    std::string(8 << 20, 'x') + R"("})";
+  RawConnection connection(stack_->http_port());
+  ASSERT_TRUE(connection.connected());
+  ASSERT_TRUE(connection.PostChunked("/scim/v2/Users", big, 64 << 10));
+  HttpResult r = connection.Receive();
+  ExpectError(r, 413, "", "more than 1048576 bytes", "8 MiB chunked body");
+  // The same connection serves the next request.
+  std::string small = R"({"userName":"chunked-small@example.com"})";
+  ASSERT_TRUE(connection.PostChunked("/scim/v2/Users", small, 7));
+  HttpResult created = connection.Receive();
+  EXPECT_EQ(created.status, 201) << created.raw;
+  EXPECT_EQ(created.body.at("userName").as_string(),
+            "chunked-small@example.com");
+}
+
+// SCIM_MAX_BODY_BYTES is honoured whatever its value, chunked or not: an
+// extra edge with a 1,000-byte limit against the suite's services.
+TEST_F(HostileInputTest, ConfiguredBodyLimitIsHonoured) {
+  int port = FreePort();
+  Process edge;
+  edge.Start(
+      std::string(SCIM_BIN_DIR) + "/scim-edge", {},
+      {{"SCIM_HTTP_PORT", std::to_string(port)},
+       {"SCIM_IDENTITY_ADDRESS", stack_->grpc_address("identity-service")},
+       {"SCIM_ROLE_ADDRESS", stack_->grpc_address("role-service")},
+       {"SCIM_AUDIT_ADDRESS", stack_->grpc_address("audit-service")},
+       {"SCIM_MAX_BODY_BYTES", "1000"}},
+      stack_->data_dir() + "/scim-edge-small-body.log");
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  bool ready = false;
+  while (!ready && std::chrono::steady_clock::now() < end) {
+    try {
+      ready = HttpTo(port, "GET", "/readyz", "", {}).status == 200;
+    } catch (const std::exception&) {
+    }
+    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(ready) << stack_->logs();
+  auto body = [](const std::string& name, size_t size) {
+    std::string head = R"({"userName":")" + name + R"(","displayName":")";
+    return head + std::string(size - head.size() - 2, 'd') + "\"}";
+  };
+  const std::map<std::string, std::string> auth = {
+      {"Authorization", std::string("Bearer ") + Stack::kToken}};
+  std::string too_big = body("limit-2000", 2000);
+  ASSERT_EQ(too_big.size(), 2000u);
+  HttpResult refused = HttpTo(port, "POST", "/scim/v2/Users", too_big, auth);
+  EXPECT_EQ(refused.status, 413) << refused.raw;
+  ASSERT_TRUE(refused.body.is_object()) << refused.raw;
+  EXPECT_EQ(refused.body.at("schemas").at(0).as_string(), kErrorUrn);
+  EXPECT_NE(refused.body.at("detail").as_string().find(
+                "has 2000 bytes; the limit is 1000"),
+            std::string::npos)
+      << refused.raw;
+  RawConnection chunked(port);
+  ASSERT_TRUE(
+      chunked.PostChunked("/scim/v2/Users", body("limit-chunked", 2000), 300));
+  HttpResult chunked_refused = chunked.Receive();
+  EXPECT_EQ(chunked_refused.status, 413) << chunked_refused.raw;
+  std::string fits = body("limit-500", 500);
+  HttpResult created = HttpTo(port, "POST", "/scim/v2/Users", fits, auth);
+  EXPECT_EQ(created.status, 201) << created.raw;
+  HttpResult config =
+      HttpTo(port, "GET", "/scim/v2/ServiceProviderConfig", "", auth);
+  EXPECT_EQ(config.body.at("bulk").at("maxPayloadSize").as_integer(), 1000)
+      << config.raw;
+  ExpectCleanExit("scim-edge with SCIM_MAX_BODY_BYTES=1000",
+                  edge.Stop(SIGTERM));
 }
 
 TEST_F(HostileInputTest, DeepJsonIsRefusedBeforeParsing) {
@@ -403,6 +583,199 @@ TEST_F(HostileInputTest, TenantsAreIsolatedOnEveryEndpointAndFilter) {
   EXPECT_EQ(As(a, "GET", "/scim/v2/Groups/" + group_a).status, 200);
   // And B's own user is untouched by A's activity.
   EXPECT_EQ(As(a, "GET", "/scim/v2/Users/" + id_b).status, 404);
+}
+
+// The rest of the surface with two tenants: every base path (SCIM 1.1
+// included), PUT on groups, discovery of custom fields, members and
+// extension filters, and Bulk operations naming the other tenant's ids.
+TEST_F(HostileInputTest, TenantsAreIsolatedOnEveryBaseExtensionAndSchema) {
+  constexpr char kEnterprise[] =
+      "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+  constexpr char kCustom[] =
+      "urn:ietf:params:scim:schemas:extension:CustomFields:2.0:User";
+  constexpr char kTravelPerk[] =
+      "urn:ietf:params:scim:schemas:extension:travelperk:2.0:User";
+  std::string a = NewTenant("iso-a");
+  std::string b = NewTenant("iso-b");
+  ASSERT_FALSE(a.empty());
+  ASSERT_FALSE(b.empty());
+  int code = 0;
+  std::string out =
+      stack_->Scimctl("field add iso-a SecretCode --type string", &code);
+  ASSERT_EQ(code, 0) << out;
+
+  HttpResult manager =
+      As(a, "POST", "/scim/v2/Users", R"({"userName":"boss@a.example"})");
+  ASSERT_EQ(manager.status, 201) << manager.raw;
+  std::string manager_a = manager.body.at("id").as_string();
+  HttpResult ua =
+      As(a, "POST", "/scim/v2/Users",
+         std::string(R"({"userName":"worker@a.example","title":"a-title",")") +
+             kEnterprise +
+             R"(":{"employeeNumber":"E-77","department":"Hidden Dept",)"
+             R"("manager":{"value":")" +
+             manager_a + R"("}},")" + kCustom +
+             R"(":{"SecretCode":"CC-SECRET"},")" + kTravelPerk +
+             R"(":{"travelPolicy":"VIP-ONLY"}})");
+  ASSERT_EQ(ua.status, 201) << ua.raw;
+  std::string id_a = ua.body.at("id").as_string();
+  HttpResult ga =
+      As(a, "POST", "/scim/v2/Groups",
+         R"({"displayName":"A-Crew","members":[{"value":")" + id_a + R"("}]})");
+  ASSERT_EQ(ga.status, 201) << ga.raw;
+  std::string group_a = ga.body.at("id").as_string();
+  HttpResult ub =
+      As(b, "POST", "/scim/v2/Users", R"({"userName":"worker@b.example"})");
+  ASSERT_EQ(ub.status, 201) << ub.raw;
+  std::string id_b = ub.body.at("id").as_string();
+  HttpResult gb =
+      As(b, "POST", "/scim/v2/Groups", R"({"displayName":"B-Crew"})");
+  ASSERT_EQ(gb.status, 201) << gb.raw;
+  std::string group_b = gb.body.at("id").as_string();
+
+  // PUT on A's group from B.
+  EXPECT_EQ(As(b, "PUT", "/scim/v2/Groups/" + group_a,
+               R"({"displayName":"Hijacked","members":[{"value":")" + id_b +
+                   R"("}]})")
+                .status,
+            404);
+
+  // Every SCIM 2.0 base path.
+  const std::string patch = std::string(R"({"schemas":[")") + kPatchUrn +
+                            R"("],"Operations":[{"op":"replace",)"
+                            R"("path":"title","value":"x"}]})";
+  for (const std::string base : {"/scim/v2", "/api/v2/scim", "/v2"}) {
+    EXPECT_EQ(As(b, "GET", base + "/Users/" + id_a).status, 404) << base;
+    EXPECT_EQ(As(b, "PUT", base + "/Users/" + id_a, R"({"userName":"hijack"})")
+                  .status,
+              404)
+        << base;
+    EXPECT_EQ(As(b, "PATCH", base + "/Users/" + id_a, patch).status, 404)
+        << base;
+    EXPECT_EQ(As(b, "DELETE", base + "/Users/" + id_a).status, 404) << base;
+    EXPECT_EQ(As(b, "GET", base + "/Groups/" + group_a).status, 404) << base;
+    HttpResult list = As(b, "GET", base + "/Users");
+    EXPECT_EQ(list.status, 200) << base << list.raw;
+    EXPECT_EQ(list.raw.find(id_a), std::string::npos) << base;
+    HttpResult filtered = As(
+        b, "GET", base + "/Users?filter=" + Encode("id eq \"" + id_a + "\""));
+    EXPECT_EQ(filtered.status, 200) << base << filtered.raw;
+    EXPECT_EQ(filtered.raw.find(id_a), std::string::npos) << base;
+  }
+  // SCIM 1.1 (/scim/v1): same store, same isolation.
+  EXPECT_EQ(As(b, "GET", "/scim/v1/Users/" + id_a).status, 404);
+  HttpResult v1_list = As(b, "GET", "/scim/v1/Users");
+  EXPECT_EQ(v1_list.status, 200) << v1_list.raw;
+  EXPECT_EQ(v1_list.raw.find(id_a), std::string::npos) << v1_list.raw;
+  HttpResult v1_filter =
+      As(b, "GET",
+         "/scim/v1/Users?filter=" + Encode("userName eq \"worker@a.example\""));
+  EXPECT_EQ(v1_filter.status, 200) << v1_filter.raw;
+  EXPECT_EQ(v1_filter.raw.find(id_a), std::string::npos) << v1_filter.raw;
+  EXPECT_EQ(As(b, "PUT", "/scim/v1/Users/" + id_a,
+               R"({"schemas":["urn:scim:schemas:core:1.0"],)"
+               R"("userName":"hijack"})")
+                .status,
+            404);
+  EXPECT_EQ(As(b, "PATCH", "/scim/v1/Users/" + id_a,
+               R"({"schemas":["urn:scim:schemas:core:1.0"],"title":"x"})")
+                .status,
+            404);
+  EXPECT_EQ(As(b, "DELETE", "/scim/v1/Users/" + id_a).status, 404);
+
+  // A's custom field is A's alone in discovery.
+  HttpResult schemas_a = As(a, "GET", "/scim/v2/Schemas");
+  EXPECT_NE(schemas_a.raw.find("SecretCode"), std::string::npos)
+      << "A's own field is described: " << schemas_a.raw.substr(0, 300);
+  HttpResult schemas_b = As(b, "GET", "/scim/v2/Schemas");
+  EXPECT_EQ(schemas_b.status, 200);
+  EXPECT_EQ(schemas_b.raw.find("SecretCode"), std::string::npos);
+  HttpResult custom_b =
+      As(b, "GET", std::string("/scim/v2/Schemas/") + kCustom);
+  EXPECT_EQ(custom_b.raw.find("SecretCode"), std::string::npos) << custom_b.raw;
+  HttpResult custom_a =
+      As(a, "GET", std::string("/scim/v2/Schemas/") + kCustom);
+  EXPECT_NE(custom_a.raw.find("SecretCode"), std::string::npos) << custom_a.raw;
+
+  // Filters on group members and on extension and custom attributes.
+  // (/Groups does not filter on members.value: refused with invalidFilter
+  // for every tenant, which leaks nothing either.)
+  for (const auto& [token, expected] : {std::pair{b, 0}, std::pair{a, 1}}) {
+    HttpResult members = As(token, "GET",
+                            "/scim/v2/Groups?filter=" +
+                                Encode("members.value eq \"" + id_a + "\""));
+    if (members.status == 400) {
+      EXPECT_EQ(members.body.at("scimType").as_string(), "invalidFilter");
+      continue;
+    }
+    ASSERT_EQ(members.status, 200) << members.raw;
+    EXPECT_EQ(members.body.at("totalResults").as_integer(), expected)
+        << members.raw;
+  }
+  HttpResult members_b = As(
+      b, "GET",
+      "/scim/v2/Groups?filter=" + Encode("members.value eq \"" + id_a + "\""));
+  EXPECT_EQ(members_b.raw.find(group_a), std::string::npos) << members_b.raw;
+  const std::vector<std::string> filters = {
+      std::string(kEnterprise) + ":employeeNumber eq \"E-77\"",
+      std::string(kEnterprise) + ":department eq \"Hidden Dept\"",
+      std::string(kEnterprise) + ":manager.value eq \"" + manager_a + "\"",
+      std::string(kCustom) + ":SecretCode eq \"CC-SECRET\"",
+      std::string(kTravelPerk) + ":travelPolicy eq \"VIP-ONLY\"",
+  };
+  for (const std::string& f : filters) {
+    HttpResult r = As(b, "GET", "/scim/v2/Users?filter=" + Encode(f));
+    EXPECT_EQ(r.raw.find(id_a), std::string::npos) << f << ": " << r.raw;
+    // B has no such custom field: an unknown attribute may be refused.
+    if (r.status != 400) {
+      ASSERT_EQ(r.status, 200) << f << ": " << r.raw;
+      EXPECT_EQ(r.body.at("totalResults").as_integer(), 0) << f << r.raw;
+    }
+    HttpResult mine = As(a, "GET", "/scim/v2/Users?filter=" + Encode(f));
+    ASSERT_EQ(mine.status, 200) << f << ": " << mine.raw;
+    EXPECT_EQ(mine.body.at("totalResults").as_integer(), 1) << f << mine.raw;
+  }
+
+  // Bulk from B naming A's ids in group operations and memberships.
+  std::string bulk =
+      std::string(R"({"schemas":[")") + kBulkUrn + R"("],"Operations":[)" +
+      R"({"method":"PUT","path":"/Groups/)" + group_a +
+      R"(","data":{"displayName":"Hijacked"}},)" +
+      R"({"method":"PATCH","path":"/Groups/)" + group_a +
+      R"(","data":{"schemas":[")" + kPatchUrn +
+      R"("],"Operations":[{"op":"add","path":"members","value":[{"value":")" +
+      id_b + R"("}]}]}},)" + R"({"method":"PATCH","path":"/Groups/)" + group_b +
+      R"(","data":{"schemas":[")" + kPatchUrn +
+      R"("],"Operations":[{"op":"add","path":"members","value":[{"value":")" +
+      id_a + R"("}]}]}},)" +
+      R"({"method":"POST","path":"/Groups","bulkId":"g1",)" +
+      R"("data":{"displayName":"B-Steal","members":[{"value":")" + id_a +
+      R"("}]}}]})";
+  HttpResult bulk_b = As(b, "POST", "/scim/v2/Bulk", bulk);
+  ASSERT_EQ(bulk_b.status, 200) << bulk_b.raw;
+  const auto& ops = bulk_b.body.at("Operations").as_array();
+  std::vector<std::string> statuses;
+  for (const auto& op : ops) statuses.push_back(op.at("status").as_string());
+  ASSERT_EQ(statuses.size(), 4u) << bulk_b.raw;
+  EXPECT_EQ(statuses[0], "404") << bulk_b.raw;
+  EXPECT_EQ(statuses[1], "404") << bulk_b.raw;
+  EXPECT_EQ(statuses[2], "400") << bulk_b.raw;
+  EXPECT_EQ(statuses[3], "400") << bulk_b.raw;
+  EXPECT_EQ(bulk_b.raw.find("worker@a.example"), std::string::npos)
+      << bulk_b.raw;
+
+  // Nothing of A changed.
+  HttpResult group = As(a, "GET", "/scim/v2/Groups/" + group_a);
+  ASSERT_EQ(group.status, 200) << group.raw;
+  EXPECT_EQ(group.body.at("displayName").as_string(), "A-Crew");
+  ASSERT_EQ(group.body.at("members").as_array().size(), 1u) << group.raw;
+  EXPECT_EQ(group.body.at("members").at(0).at("value").as_string(), id_a);
+  HttpResult user = As(a, "GET", "/scim/v2/Users/" + id_a);
+  ASSERT_EQ(user.status, 200) << user.raw;
+  EXPECT_EQ(user.body.at("title").as_string(), "a-title");
+  EXPECT_EQ(user.body.at("userName").as_string(), "worker@a.example");
+  HttpResult own = As(b, "GET", "/scim/v2/Groups/" + group_b);
+  EXPECT_EQ(own.raw.find(id_a), std::string::npos) << own.raw;
 }
 
 }  // namespace

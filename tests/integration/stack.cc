@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -20,6 +21,7 @@
 #include <thread>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "common/crypto.h"
 
 namespace scim::testing {
@@ -95,13 +97,21 @@ void Process::Start(const std::string& binary,
   pid_ = pid;
 }
 
-int Process::Stop(int sig) {
+int Process::Stop(int sig, std::chrono::seconds grace) {
   if (pid_ <= 0) return -1;
   kill(pid_, sig);
-  // A stopped (SIGSTOP) process would otherwise never act on `sig`.
-  kill(pid_, SIGCONT);
+  if (sig != SIGKILL && sig != SIGCONT) kill(pid_, SIGCONT);
   int status = 0;
-  waitpid(pid_, &status, 0);
+  auto end = std::chrono::steady_clock::now() + grace;
+  pid_t done = 0;
+  while ((done = waitpid(pid_, &status, WNOHANG)) == 0 &&
+         std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (done == 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &status, 0);
+  }
   pid_ = -1;
   return status;
 }
@@ -120,6 +130,51 @@ int Process::WaitExit(std::chrono::seconds limit) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+void ExpectCleanExit(const std::string& what, int wait_status) {
+  if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) return;
+  if (WIFEXITED(wait_status)) {
+    ADD_FAILURE() << what << " exited with status " << WEXITSTATUS(wait_status)
+                  << " when stopped (a sanitizer report or a failed shutdown)";
+  } else if (WIFSIGNALED(wait_status)) {
+    ADD_FAILURE() << what << " was killed by signal " << WTERMSIG(wait_status)
+                  << " when stopped (a crash, an abort, or no exit within the "
+                     "grace period)";
+  } else {
+    ADD_FAILURE() << what << " ended with wait status " << wait_status;
+  }
+}
+
+bool ExpectNoSanitizerReports(const std::string& dir) {
+  static const char* const kMarkers[] = {"AddressSanitizer", "LeakSanitizer",
+                                         "UndefinedBehaviorSanitizer",
+                                         "runtime error:", "ThreadSanitizer"};
+  // Enough of a report to see what and where; the file has the rest.
+  constexpr int kLinesShown = 60;
+  bool found = false;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().extension() != ".log") continue;
+    std::ifstream in(entry.path());
+    std::string line, report;
+    int shown = 0;
+    while (std::getline(in, line) && shown < kLinesShown) {
+      bool marked = false;
+      for (const char* m : kMarkers)
+        marked = marked || absl::StrContains(line, m);
+      if (marked || shown > 0) {
+        report += line + "\n";
+        ++shown;
+      }
+    }
+    if (!report.empty()) {
+      found = true;
+      ADD_FAILURE() << "sanitizer report in " << entry.path().string() << ":\n"
+                    << report;
+    }
+  }
+  return found;
+}
+
 Stack::Stack()
     : data_dir_(std::filesystem::temp_directory_path() /
                 ("scim-it-" + RandomHex(6))),
@@ -136,13 +191,22 @@ Stack::Stack()
 Stack::~Stack() {
   // Clients first: a gRPC server with a connected client takes seconds to
   // drain, one without finishes at once.
+  bool failed = false;
   for (const char* name :
        {"scim-edge", "identity-service", "role-service", "audit-service"}) {
     auto it = processes_.find(name);
-    if (it != processes_.end()) it->second.Stop(SIGTERM);
+    if (it == processes_.end() || !it->second.running()) continue;
+    int status = it->second.Stop(SIGTERM);
+    failed = failed || !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ExpectCleanExit(name, status);
   }
+  failed = ExpectNoSanitizerReports(data_dir_) || failed;
   std::error_code ec;
-  std::filesystem::remove_all(data_dir_, ec);
+  if (failed) {
+    std::cerr << "kept the stack's data and logs in " << data_dir_ << std::endl;
+  } else {
+    std::filesystem::remove_all(data_dir_, ec);
+  }
 }
 
 std::map<std::string, std::string> Stack::Env() const {
@@ -198,6 +262,7 @@ void Stack::Start(const std::string& service) {
 
 int Stack::Stop(const std::string& service, int sig) {
   int status = processes_[service].Stop(sig);
+  if (sig == SIGTERM) ExpectCleanExit(service, status);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -235,21 +300,28 @@ void Stack::WaitReady() {
 HttpResult Stack::Http(const std::string& method, const std::string& path,
                        const std::string& body,
                        std::map<std::string, std::string> headers) {
-  return HttpAt(http_port_, method, path, body, headers);
+  return HttpTo(http_port_, method, path, body, headers, https_ca_);
 }
 
 HttpResult Stack::HttpAt(int port, const std::string& method,
                          const std::string& path, const std::string& body,
                          const std::map<std::string, std::string>& headers) {
+  return HttpTo(port, method, path, body, headers);
+}
+
+HttpResult HttpTo(int port, const std::string& method, const std::string& path,
+                  const std::string& body,
+                  const std::map<std::string, std::string>& headers,
+                  const std::string& https_ca) {
   web::http::client::http_client_config config;
   config.set_timeout(std::chrono::seconds(30));
-  if (!https_ca_.empty()) {
+  if (!https_ca.empty()) {
     config.set_ssl_context_callback(
-        [ca = https_ca_](boost::asio::ssl::context& context) {
-          context.load_verify_file(ca);
+        [https_ca](boost::asio::ssl::context& context) {
+          context.load_verify_file(https_ca);
         });
   }
-  web::http::client::http_client client((https_ca_.empty() ? "http" : "https") +
+  web::http::client::http_client client((https_ca.empty() ? "http" : "https") +
                                             std::string("://127.0.0.1:") +
                                             std::to_string(port),
                                         config);

@@ -20,8 +20,10 @@ class Process {
   void Start(const std::string& binary, const std::vector<std::string>& args,
              const std::map<std::string, std::string>& env,
              const std::string& log_path, long max_file_bytes = 0);
-  // Sends `sig` and waits for the process to exit; returns its exit status.
-  int Stop(int sig);
+  // Sends `sig` (then SIGCONT, so a SIGSTOPped process gets it) and waits
+  // for the process to exit; returns its wait status. One still running
+  // `grace` later is killed with SIGKILL.
+  int Stop(int sig, std::chrono::seconds grace = std::chrono::seconds(30));
   void Signal(int sig);
   // Waits up to `limit` for the process to exit; returns its exit code, or
   // -1 if it is still running (or was killed by a signal).
@@ -39,10 +41,27 @@ struct HttpResult {
   std::string raw;
 };
 
+// One HTTP request to the edge listening on 127.0.0.1:`port`.
+HttpResult HttpTo(int port, const std::string& method, const std::string& path,
+                  const std::string& body,
+                  const std::map<std::string, std::string>& headers,
+                  const std::string& https_ca = "");
+
+// Fails the current test (ADD_FAILURE) unless `wait_status` is a clean
+// exit 0 of the service named `what`, e.g. one stopped with SIGTERM.
+void ExpectCleanExit(const std::string& what, int wait_status);
+// Fails the current test with the lines of any sanitizer report
+// (AddressSanitizer, LeakSanitizer, UndefinedBehaviorSanitizer) in the log
+// files of `dir`; returns whether there was one.
+bool ExpectNoSanitizerReports(const std::string& dir);
+
 // The four services on free loopback ports with a fresh data directory.
 class Stack {
  public:
   Stack();
+  // Stops every service with SIGTERM and fails the test when one does not
+  // exit cleanly or any service log holds a sanitizer report (the data
+  // directory is then kept for a look).
   ~Stack();
 
   static constexpr char kToken[] = "integration-test-token-0123456789abcdef";
@@ -52,7 +71,9 @@ class Stack {
 
   void StartAll();
   void Start(const std::string& service);
-  // Returns the exit code (-1 when killed by a signal).
+  // Stops `service` with `sig` and returns its exit code (-1 when killed by
+  // a signal). After SIGTERM it must exit 0 (the test fails otherwise);
+  // SIGKILL is a deliberate crash and is not checked.
   int Stop(const std::string& service, int sig = 15);
   void Signal(const std::string& service, int sig);
   int WaitExit(const std::string& service, std::chrono::seconds limit) {

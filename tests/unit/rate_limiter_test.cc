@@ -125,5 +125,54 @@ TEST(FailedAuthLimiterTest, OffWhenMaxFailuresIsZero) {
   EXPECT_FALSE(limiter.Blocked("c"));
 }
 
+// An attacker rotating through more addresses than the table holds must not
+// push out the lock-out of the address it is attacking, and the table stays
+// bounded whatever it sends.
+TEST(FailedAuthLimiterTest, AddressSprayNeitherResetsALockOutNorGrowsTheTable) {
+  FakeClock clock;
+  FailedAuthLimiter::Options options;
+  options.max_failures = 3;
+  options.window = seconds(60);
+  options.max_clients = 100;
+  FailedAuthLimiter limiter(options, clock.fn());
+  for (int i = 0; i < 3; ++i) limiter.RecordFailure("10.0.0.1");
+  ASSERT_TRUE(limiter.Blocked("10.0.0.1").has_value());
+
+  for (int i = 0; i < 10000; ++i) {
+    clock.Advance(milliseconds(1));
+    limiter.RecordFailure("203.0.113." + std::to_string(i));
+    ASSERT_LE(limiter.tracked_clients(), 100u);
+  }
+  auto wait = limiter.Blocked("10.0.0.1");
+  ASSERT_TRUE(wait.has_value()) << "the spray reset the victim's lock-out";
+  EXPECT_GE(*wait, 40);
+  // The newest sprayed addresses are still counted: eviction took the
+  // oldest, so a slow spray cannot dodge the limit by rotating.
+  limiter.RecordFailure("203.0.113.9999");
+  limiter.RecordFailure("203.0.113.9999");
+  EXPECT_TRUE(limiter.Blocked("203.0.113.9999").has_value());
+  // Lock-outs end as before.
+  clock.Advance(seconds(61));
+  EXPECT_FALSE(limiter.Blocked("10.0.0.1").has_value());
+}
+
+// Blocked addresses go only when nothing else is left, the oldest first;
+// the table still never grows past its bound.
+TEST(FailedAuthLimiterTest, EvictsBlockedAddressesOnlyWhenAllAreBlocked) {
+  FakeClock clock;
+  FailedAuthLimiter::Options options;
+  options.max_failures = 1;
+  options.window = seconds(60);
+  options.max_clients = 10;
+  FailedAuthLimiter limiter(options, clock.fn());
+  for (int i = 0; i < 25; ++i) {
+    clock.Advance(milliseconds(1));
+    limiter.RecordFailure("198.51.100." + std::to_string(i));
+    EXPECT_LE(limiter.tracked_clients(), 10u);
+  }
+  EXPECT_FALSE(limiter.Blocked("198.51.100.0").has_value());
+  EXPECT_TRUE(limiter.Blocked("198.51.100.24").has_value());
+}
+
 }  // namespace
 }  // namespace scim::edge

@@ -1,0 +1,65 @@
+#include "edge/backends.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+namespace scim::edge {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::system_clock;
+
+// The deadline a call made through Backends::Invoke carries; no service is
+// needed, the call is only prepared.
+system_clock::time_point DeadlineOfCall(const Backends& backends,
+                                        const CallerInfo& caller) {
+  system_clock::time_point deadline;
+  auto reply = backends.Invoke<scim::identity::v1::User>(
+      caller, [&](grpc::ClientContext* context, scim::identity::v1::User*) {
+        deadline = context->deadline();
+        return grpc::Status::OK;
+      });
+  EXPECT_TRUE(reply.ok());
+  return deadline;
+}
+
+TEST(BackendsTest, EveryCallOfARequestIsDueByTheRequestsDeadline) {
+  Backends backends("127.0.0.1:1", "127.0.0.1:1", "127.0.0.1:1",
+                    milliseconds(5000));
+  CallerInfo caller;
+  backends.StartRequest(&caller);
+  auto due = caller.deadline;
+  EXPECT_LE(due, system_clock::now() + milliseconds(5000));
+  EXPECT_GT(due, system_clock::now() + milliseconds(4000));
+  // Later calls of the same request get what is left, not a new deadline.
+  caller.deadline = system_clock::now() + milliseconds(50);
+  auto call = DeadlineOfCall(backends, caller);
+  // gRPC keeps deadlines in its own clock type: equal within a microsecond.
+  EXPECT_LE(call, caller.deadline + std::chrono::microseconds(1));
+  EXPECT_GE(call, caller.deadline - std::chrono::microseconds(1));
+  // A call never gets more than the per-call deadline either.
+  caller.deadline = system_clock::now() + std::chrono::hours(1);
+  EXPECT_LE(DeadlineOfCall(backends, caller),
+            system_clock::now() + milliseconds(5001));
+  // Without a request budget (a background caller), the per-call deadline.
+  CallerInfo background;
+  auto alone = DeadlineOfCall(backends, background);
+  EXPECT_GT(alone, system_clock::now() + milliseconds(4000));
+}
+
+TEST(BackendsTest, EachBulkOperationRestartsTheBudget) {
+  Backends backends("127.0.0.1:1", "127.0.0.1:1", "127.0.0.1:1",
+                    milliseconds(5000));
+  CallerInfo caller;
+  backends.StartRequest(&caller);
+  caller.deadline = system_clock::now() + milliseconds(10);
+  caller.RestartBudget();
+  EXPECT_GT(caller.deadline, system_clock::now() + milliseconds(4000));
+  CallerInfo none;
+  none.RestartBudget();
+  EXPECT_EQ(none.deadline, system_clock::time_point{});
+}
+
+}  // namespace
+}  // namespace scim::edge
