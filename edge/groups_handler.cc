@@ -77,10 +77,22 @@ absl::StatusOr<GroupBody> ParseGroup(const value& body) {
   return g;
 }
 
-std::optional<int64_t> IfMatchVersion(const RequestContext& ctx) {
-  auto it = ctx.headers.find("if-match");
-  if (it == ctx.headers.end()) return std::nullopt;
-  return VersionFromETag(it->second);
+// The version a group write must find, checked atomically by
+// identity-service; nullopt for no If-Match or `*`. A header that can match
+// no version (malformed, or a list, which one expected version cannot
+// carry) is 412 rather than ignored.
+absl::StatusOr<std::optional<int64_t>> IfMatchVersion(
+    const RequestContext& ctx) {
+  std::optional<IfMatch> if_match = IfMatch::FromHeaders(ctx.headers);
+  if (!if_match || if_match->any()) return std::optional<int64_t>();
+  std::optional<int64_t> version = VersionFromETag(ctx.headers.at("if-match"));
+  if (version && if_match->Check(*version, "group").ok()) return version;
+  absl::Status refused = if_match->Check(-1, "group");
+  if (refused.ok()) {
+    refused = absl::FailedPreconditionError(
+        "If-Match on a group takes one ETag (or *)");
+  }
+  return refused;
 }
 
 web::http::http_response MethodNotAllowed(const web::http::method& method,
@@ -432,7 +444,9 @@ web::http::http_response GroupsHandler::Replace(
   if (!json.ok()) return ErrorResponse(json.status());
   auto parsed = ParseGroup(*json);
   if (!parsed.ok()) return ErrorResponse(parsed.status());
-  std::optional<int64_t> if_match = IfMatchVersion(ctx);
+  auto if_match_or = IfMatchVersion(ctx);
+  if (!if_match_or.ok()) return ErrorResponse(if_match_or.status());
+  std::optional<int64_t> if_match = *if_match_or;
   for (int attempt = 0; attempt < kPatchAttempts; ++attempt) {
     auto role = FetchRole(id, ctx);
     if (!role.ok()) return ErrorResponse(role.status());
@@ -568,7 +582,9 @@ web::http::http_response GroupsHandler::Patch(const std::string& id,
                                               const RequestContext& ctx) const {
   auto patch = ParseJsonObject(body);
   if (!patch.ok()) return ErrorResponse(patch.status());
-  std::optional<int64_t> if_match = IfMatchVersion(ctx);
+  auto if_match_or = IfMatchVersion(ctx);
+  if (!if_match_or.ok()) return ErrorResponse(if_match_or.status());
+  std::optional<int64_t> if_match = *if_match_or;
   if (std::optional<MemberDelta> delta = MemberOnlyPatch(*patch)) {
     auto role = FetchRole(id, ctx);
     if (!role.ok()) return ErrorResponse(role.status());
@@ -613,7 +629,9 @@ web::http::http_response GroupsHandler::Delete(
   ipb::RemoveGroupRequest remove;
   remove.set_tenant_id(ctx.tenant.id());
   remove.set_group_id(id);
-  if (auto v = IfMatchVersion(ctx)) remove.set_expected_version(*v);
+  auto if_match = IfMatchVersion(ctx);
+  if (!if_match.ok()) return ErrorResponse(if_match.status());
+  if (*if_match) remove.set_expected_version(**if_match);
   auto role = FetchRole(id, ctx);
   if (absl::IsNotFound(role.status())) return ErrorResponse(role.status());
   auto removed = backends_->Invoke<ipb::RemoveGroupResponse>(

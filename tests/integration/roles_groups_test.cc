@@ -675,6 +675,19 @@ TEST_F(RolesGroupsTest, MemberChangeMakesOldETagStale) {
       IfMatch(old_tag));
   EXPECT_EQ(rename.status, 412) << rename.raw;
   EXPECT_EQ(stack_->Http("DELETE", path, "", IfMatch(old_tag)).status, 412);
+  // A header that can match nothing is refused, never ignored.
+  for (const std::string& bad :
+       {std::string("garbage"), std::string("\"99\"")}) {
+    EXPECT_EQ(stack_->Http("PATCH", path, AddMember(b), IfMatch(bad)).status,
+              412)
+        << bad;
+    EXPECT_EQ(stack_->Http("PUT", path, put_body, IfMatch(bad)).status, 412)
+        << bad;
+    EXPECT_EQ(stack_->Http("DELETE", path, "", IfMatch(bad)).status, 412)
+        << bad;
+  }
+  EXPECT_EQ(stack_->Http("PATCH", path, AddMember(a), IfMatch("*")).status,
+            200);
   HttpResult unchanged = stack_->Http("GET", path);
   EXPECT_EQ(unchanged.body.at("displayName").as_string(), "Tagged");
   EXPECT_EQ(Values(unchanged, "members"), std::vector<std::string>{a});
