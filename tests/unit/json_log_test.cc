@@ -1,9 +1,8 @@
 #include "common/json_log.h"
 
 #include <cpprest/json.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <regex>
 
 namespace scim {
 namespace {
@@ -24,9 +23,12 @@ TEST(JsonLog, OneParsableLineWithTimeServiceAndFields) {
   EXPECT_EQ(v.at("route").as_string(), "/scim/v2/Users/{id}");
   EXPECT_EQ(v.at("status").as_integer(), 404);
   EXPECT_DOUBLE_EQ(v.at("latency_ms").as_double(), 1.235);
-  EXPECT_TRUE(std::regex_match(
+  // gmock's POSIX regex: std::regex trips a false -Wmaybe-uninitialized in
+  // GCC 12 under the sanitizers.
+  EXPECT_THAT(
       v.at("time").as_string(),
-      std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")));
+      ::testing::MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:"
+                              "[0-9]{2}\\.[0-9]{3}Z"));
 }
 
 TEST(JsonLog, StringsAreEscapedAndStayOnOneLine) {
