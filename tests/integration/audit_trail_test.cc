@@ -65,21 +65,12 @@ class AuditTrailTest : public ::testing::Test {
     if (HasFailure()) std::cerr << stack_->logs();
   }
 
-  static std::string Field(const std::string& out, const std::string& name) {
-    std::istringstream in(out);
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.rfind(name + ": ", 0) == 0) return line.substr(name.size() + 2);
-    }
-    return "";
-  }
-
   Tenant NewTenant(const std::string& prefix) {
     int code = 0;
     std::string name = prefix + "-" + RandomHex(4);
     std::string out = stack_->Scimctl("tenant create " + name, &code);
     EXPECT_EQ(code, 0) << out;
-    Tenant t{Field(out, "tenant"), Field(out, "token")};
+    Tenant t{ScimctlField(out, "tenant"), ScimctlField(out, "token")};
     EXPECT_FALSE(t.id.empty()) << out;
     EXPECT_FALSE(t.token.empty()) << out;
     return t;
@@ -259,12 +250,12 @@ TEST_F(AuditTrailTest, EveryKindOfChangeYieldsExactlyOneEvent) {
   // Tenant administration through scimctl.
   out = stack_->Scimctl("token issue " + t.id, &code);
   ASSERT_EQ(code, 0) << out;
-  std::string issued_id = Field(out, "token_id");
-  std::string issued_secret = Field(out, "token");
+  std::string issued_id = ScimctlField(out, "token_id");
+  std::string issued_secret = ScimctlField(out, "token");
   out = stack_->Scimctl("token rotate " + t.id, &code);
   ASSERT_EQ(code, 0) << out;
-  std::string rotated_id = Field(out, "token_id");
-  std::string rotated_secret = Field(out, "token");
+  std::string rotated_id = ScimctlField(out, "token_id");
+  std::string rotated_secret = ScimctlField(out, "token");
   out = stack_->Scimctl("token revoke " + t.id + " " + rotated_id, &code);
   ASSERT_EQ(code, 0) << out;
   out = stack_->Scimctl("policy set " + t.id + " delete_mode soft", &code);

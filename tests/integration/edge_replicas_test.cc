@@ -51,14 +51,6 @@ class EdgeReplicasTest : public ::testing::Test {
     if (HasFailure()) std::cerr << stack_->logs();
   }
 
-  static std::string Field(const std::string& out, const std::string& name) {
-    std::istringstream in(out);
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.rfind(name + ": ", 0) == 0) return line.substr(name.size() + 2);
-    }
-    return "";
-  }
   // A new tenant's name and first token.
   static std::pair<std::string, std::string> NewTenant(
       const std::string& prefix) {
@@ -66,7 +58,7 @@ class EdgeReplicasTest : public ::testing::Test {
     int code = 0;
     std::string out = stack_->Scimctl("tenant create " + name, &code);
     EXPECT_EQ(code, 0) << out;
-    return {name, Field(out, "token")};
+    return {name, ScimctlField(out, "token")};
   }
 
   // The status a list request with `token` gets from each edge.
@@ -120,8 +112,8 @@ TEST_F(EdgeReplicasTest, RevocationReachesEveryReplicaWithinFiveSeconds) {
   int code = 0;
   std::string issued = stack_->Scimctl("token issue " + tenant, &code);
   ASSERT_EQ(code, 0) << issued;
-  std::string token = Field(issued, "token");
-  std::string token_id = Field(issued, "token_id");
+  std::string token = ScimctlField(issued, "token");
+  std::string token_id = ScimctlField(issued, "token_id");
   // Both edges have looked the token up, so both hold it in their caches.
   ASSERT_EQ(OnMain(token), 200);
   ASSERT_EQ(OnReplica(token), 200);
@@ -153,7 +145,7 @@ TEST_F(EdgeReplicasTest, RotationReachesEveryReplicaWithinFiveSeconds) {
   int code = 0;
   std::string out = stack_->Scimctl("token rotate " + tenant, &code);
   ASSERT_EQ(code, 0) << out;
-  std::string new_token = Field(out, "token");
+  std::string new_token = ScimctlField(out, "token");
   ASSERT_FALSE(new_token.empty()) << out;
   auto [main, replica] = TimeUntilRefusedOnBoth(old_token, rotated);
   EXPECT_GE(main.count(), 0) << "the first edge still accepts the old token";

@@ -216,19 +216,19 @@ std::map<std::string, std::string> Stack::Env() const {
 }
 
 std::map<std::string, std::string> Stack::DefaultEnv() const {
-  return {{"SCIM_DATA_DIR", data_dir_},
-          {"SCIM_HTTP_PORT", std::to_string(http_port_)},
-          {"SCIM_IDENTITY_PORT", std::to_string(identity_port_)},
-          {"SCIM_ROLE_PORT", std::to_string(role_port_)},
-          {"SCIM_AUDIT_PORT", std::to_string(audit_port_)},
-          {"SCIM_IDENTITY_METRICS_PORT",
-           std::to_string(identity_metrics_port_)},
-          {"SCIM_ROLE_METRICS_PORT", std::to_string(role_metrics_port_)},
-          {"SCIM_AUDIT_METRICS_PORT", std::to_string(audit_metrics_port_)},
-          {"SCIM_BOOTSTRAP_TENANT", "demo"},
-          {"SCIM_BOOTSTRAP_TOKEN", kToken},
-          {"SCIM_GRPC_DEADLINE_MS", "2000"},
-          {"SCIM_EDGE_SECRET", kEdgeSecret}};
+  return {
+      {"SCIM_DATA_DIR", data_dir_},
+      {"SCIM_HTTP_PORT", std::to_string(http_port_)},
+      {"SCIM_IDENTITY_PORT", std::to_string(identity_port_)},
+      {"SCIM_ROLE_PORT", std::to_string(role_port_)},
+      {"SCIM_AUDIT_PORT", std::to_string(audit_port_)},
+      {"SCIM_IDENTITY_METRICS_PORT", std::to_string(identity_metrics_port_)},
+      {"SCIM_ROLE_METRICS_PORT", std::to_string(role_metrics_port_)},
+      {"SCIM_AUDIT_METRICS_PORT", std::to_string(audit_metrics_port_)},
+      {"SCIM_BOOTSTRAP_TENANT", "demo"},
+      {"SCIM_BOOTSTRAP_TOKEN", kToken},
+      {"SCIM_GRPC_DEADLINE_MS", "2000"},
+      {"SCIM_EDGE_SECRET", kEdgeSecret}};
 }
 
 void Stack::StartEdgeReplica(Process* edge, int port,
@@ -303,6 +303,15 @@ HttpResult Stack::Http(const std::string& method, const std::string& path,
   return HttpTo(http_port_, method, path, body, headers, https_ca_);
 }
 
+std::string ScimctlField(const std::string& output, const std::string& name) {
+  std::istringstream lines(output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind(name + ": ", 0) == 0) return line.substr(name.size() + 2);
+  }
+  return "";
+}
+
 HttpResult Stack::HttpAt(int port, const std::string& method,
                          const std::string& path, const std::string& body,
                          const std::map<std::string, std::string>& headers) {
@@ -353,7 +362,8 @@ std::string Stack::Scimctl(const std::string& args, int* exit_code) {
   std::string out;
   std::array<char, 4096> buf;
   size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0)
+    out.append(buf.data(), n);
   int status = pclose(pipe);
   if (exit_code != nullptr) *exit_code = WEXITSTATUS(status);
   return out;

@@ -41,6 +41,10 @@ struct HttpResult {
   std::string raw;
 };
 
+// The value of scimctl's "`name`: value" line in `output` ("token",
+// "tenant"), or "" when it printed none.
+std::string ScimctlField(const std::string& output, const std::string& name);
+
 // One HTTP request to the edge listening on 127.0.0.1:`port`.
 HttpResult HttpTo(int port, const std::string& method, const std::string& path,
                   const std::string& body,
@@ -97,7 +101,8 @@ class Stack {
 
   HttpResult Http(const std::string& method, const std::string& path,
                   const std::string& body = "",
-                  std::map<std::string, std::string> headers = {{"Authorization", std::string("Bearer ") + kToken}});
+                  std::map<std::string, std::string> headers = {
+                      {"Authorization", std::string("Bearer ") + kToken}});
   // Another scim-edge replica on `port` against this stack's services, with
   // `env` added to its settings; its output goes to data_dir()/`log_name`.
   void StartEdgeReplica(Process* edge, int port,

@@ -73,14 +73,6 @@ class TenantContractTest : public ::testing::Test {
     if (HasFailure()) std::cerr << stack_->logs();
   }
 
-  static std::string Field(const std::string& out, const std::string& name) {
-    std::istringstream in(out);
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.rfind(name + ": ", 0) == 0) return line.substr(name.size() + 2);
-    }
-    return "";
-  }
   // A fresh tenant with `policies` set before its token is first used (the
   // edge may keep a tenant's settings for up to 5 seconds).
   static Tenant NewTenant(
@@ -91,8 +83,8 @@ class TenantContractTest : public ::testing::Test {
     int code = 0;
     std::string out = stack_->Scimctl("tenant create " + t.name, &code);
     EXPECT_EQ(code, 0) << out;
-    t.id = Field(out, "tenant");
-    t.token = Field(out, "token");
+    t.id = ScimctlField(out, "tenant");
+    t.token = ScimctlField(out, "token");
     for (const auto& [k, v] : policies) {
       out = stack_->Scimctl("policy set " + t.name + " " + k + " " + v, &code);
       EXPECT_EQ(code, 0) << k << ": " << out;

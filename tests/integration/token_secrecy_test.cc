@@ -27,15 +27,6 @@ std::string TokenFrom(const std::string& scimctl_output) {
   return "";
 }
 
-std::string Field(const std::string& output, const std::string& name) {
-  std::istringstream lines(output);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.rfind(name + ": ", 0) == 0) return line.substr(name.size() + 2);
-  }
-  return "";
-}
-
 TEST(TokenSecrecyTest, NoTokenInLogsAuditEventsErrorsOrFiles) {
   Stack stack;
   stack.StartAll();
@@ -45,7 +36,7 @@ TEST(TokenSecrecyTest, NoTokenInLogsAuditEventsErrorsOrFiles) {
   std::string issued_out = stack.Scimctl("token issue demo", &code);
   ASSERT_EQ(code, 0) << issued_out;
   std::string revoked = TokenFrom(issued_out);
-  std::string revoked_id = Field(issued_out, "token_id");
+  std::string revoked_id = ScimctlField(issued_out, "token_id");
   const std::string wrong = "wrong-token-f00dfeedcafe0123456789";
   const std::vector<std::string> secrets = {Stack::kToken, other, revoked,
                                             wrong};
