@@ -26,16 +26,6 @@ std::string Metadata(const grpc::ServerContext& context, const char* key) {
   return std::string(it->second.data(), it->second.size());
 }
 
-std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
-  grpc::ChannelArguments args;
-  // Come back within a second of audit-service returning instead of
-  // waiting out gRPC's default reconnect backoff (up to two minutes).
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  return NewGrpcChannel(address, args);
-}
-
 }  // namespace
 
 AuditActor AuditActorFrom(const grpc::ServerContext& context) {
@@ -121,7 +111,7 @@ OutboxForwarder::OutboxForwarder(Outbox* outbox,
                                  Options options)
     : outbox_(outbox),
       options_(options),
-      stub_(apb::AuditService::NewStub(Connect(audit_address))),
+      stub_(apb::AuditService::NewStub(NewGrpcChannel(audit_address))),
       thread_([this] { Run(); }) {}
 
 OutboxForwarder::~OutboxForwarder() { Stop(); }

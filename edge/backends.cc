@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "common/grpc_metrics.h"
 #include "common/grpc_credentials.h"
+#include "common/grpc_metrics.h"
 #include "common/status_map.h"
 #include "common/time_util.h"
 
@@ -11,26 +11,21 @@ namespace scim::edge {
 namespace {
 
 std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
-  grpc::ChannelArguments args;
-  // Come back quickly after a service restart instead of waiting out the
-  // default exponential backoff (up to two minutes).
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   // The interceptors count and time every call for /metrics.
-  return NewGrpcChannel(address, args, ClientMetricsInterceptors());
+  return NewGrpcChannel(address, grpc::ChannelArguments(),
+                        ClientMetricsInterceptors());
 }
 
 }  // namespace
 
 Backends::Backends(const std::string& identity, const std::string& roles,
-                   const std::string& audit,
-                   std::chrono::milliseconds deadline)
+                   const std::string& audit, std::chrono::milliseconds deadline)
     : deadline_(deadline),
       identity_channel_(Connect(identity)),
       roles_channel_(Connect(roles)),
       audit_channel_(Connect(audit)),
-      identity_(scim::identity::v1::IdentityService::NewStub(identity_channel_)),
+      identity_(
+          scim::identity::v1::IdentityService::NewStub(identity_channel_)),
       tenants_(scim::identity::v1::TenantService::NewStub(identity_channel_)),
       roles_(scim::role::v1::RoleService::NewStub(roles_channel_)),
       audit_(scim::audit::v1::AuditService::NewStub(audit_channel_)) {}
@@ -70,10 +65,9 @@ absl::Status Backends::Convert(const grpc::ClientContext& context,
   absl::Status s = FromGrpc(context, status);
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
       status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    return absl::Status(s.code(),
-                        "a backend service is not answering (" +
-                            std::string(s.message()) +
-                            "); retry after a few seconds");
+    return absl::Status(s.code(), "a backend service is not answering (" +
+                                      std::string(s.message()) +
+                                      "); retry after a few seconds");
   }
   return s;
 }

@@ -56,3 +56,17 @@ build() {
   cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
   cmake --build "$dir" -j"$JOBS"
 }
+
+# run_ctest DIR [ctest args...]: on failure, repeats every failed assertion
+# at the very end, where a CI log's tail shows it (ctest prints a failed
+# test's output when it ends, often far above the summary).
+run_ctest() {
+  local dir="$1"; shift
+  if (cd "$dir" && ctest --output-on-failure -j"$JOBS" "$@"); then return 0; fi
+  echo "== failed assertions"
+  local log="$dir/Testing/Temporary/LastTest.log"
+  if [ -f "$log" ]; then
+    grep -a -E -A7 ': Failure$|^\[  FAILED  \] .*\.' "$log" | grep -a -v '^\[ RUN' | cut -c1-300 | tail -120
+  fi
+  return 1
+}

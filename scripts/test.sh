@@ -11,7 +11,7 @@ cd "$ROOT"
 echo "== build (RelWithDebInfo)"
 build "$ROOT/build"
 echo "== tests"
-(cd build && ctest --output-on-failure -j"$JOBS" --timeout 300)
+run_ctest "$ROOT/build" --timeout 300
 
 # Checks beyond GoogleTest (the Helm chart, the docs page in a browser),
 # each a script that installs what it needs and exits non-zero on failure.
@@ -23,9 +23,9 @@ done
 echo "== build (ASan + UBSan)"
 build "$ROOT/build-asan" -DSCIM_SANITIZE=ON
 echo "== tests under sanitizers"
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions="$ROOT/tests/ubsan.supp" \
   LSAN_OPTIONS=suppressions="$ROOT/tests/lsan.supp" \
-  ctest --output-on-failure -j"$JOBS" --timeout 600)
+  run_ctest "$ROOT/build-asan" --timeout 600
 
 echo "== all tests passed in $(( $(date +%s) - start ))s"
