@@ -95,6 +95,12 @@ class OutboxForwarder {
     std::chrono::milliseconds initial_backoff{100};
     std::chrono::milliseconds max_backoff{2000};
     int batch_size = 200;
+    // How often a ship reads the outbox from its first key instead of from
+    // the last key shipped (see ShipOnce): the most an entry whose write
+    // committed after a later one's waits.
+    std::chrono::milliseconds full_scan_interval{1000};
+    // How long a ship waits after being woken, for more events to join.
+    std::chrono::milliseconds linger{20};
   };
 
   OutboxForwarder(Outbox* outbox, const std::string& audit_address);
@@ -113,6 +119,8 @@ class OutboxForwarder {
   // Ships one batch; returns how many entries left the outbox.
   absl::StatusOr<int> ShipOnce();
   absl::Status Send(const scim::audit::v1::RecordEventsRequest& request);
+  // Remembers `key` (just removed) as shipped, when it is the largest yet.
+  void NoteShipped(const std::string& key);
   // Drops the delete markers of shipped entries once there are many.
   void CompactShipped(size_t removed);
 
@@ -120,7 +128,10 @@ class OutboxForwarder {
   Options options_;
   std::unique_ptr<scim::audit::v1::AuditService::Stub> stub_;
   std::atomic<bool> stop_{false};
-  size_t removed_since_compaction_ = 0;  // only the forwarder thread
+  // Only the forwarder thread touches these.
+  size_t removed_since_compaction_ = 0;
+  std::string shipped_up_to_;  // the largest key shipped so far
+  std::chrono::steady_clock::time_point last_full_scan_;
   std::thread thread_;
 };
 

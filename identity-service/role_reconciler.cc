@@ -103,6 +103,10 @@ void RoleReconciler::Run() {
     auto woken = [this, done] { return stop_ || (done && pending_); };
     mu_.AwaitWithTimeout(absl::Condition(&woken),
                          absl::Milliseconds(wait.count()));
+    if (done && pending_ && !stop_) {
+      mu_.AwaitWithTimeout(absl::Condition(&stop_),
+                           absl::Milliseconds(options_.grace.count()));
+    }
   }
 }
 

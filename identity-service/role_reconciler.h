@@ -25,6 +25,10 @@ class RoleReconciler {
     std::chrono::milliseconds deadline{5000};
     std::chrono::milliseconds initial_backoff{200};
     std::chrono::milliseconds max_backoff{5000};
+    // How long after a retirement the first pass waits: the edge deletes
+    // the role itself right after retiring the group, and a pass at once
+    // raced it (taking the client's audit event for the reconciler's).
+    std::chrono::milliseconds grace{2000};
   };
   RoleReconciler(UserStore* users, const std::string& role_address,
                  Options options);

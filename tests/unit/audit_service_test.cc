@@ -308,6 +308,26 @@ TEST_F(OutboxForwarderTest, AnEventAuditServiceRefusesDoesNotBlockTheRest) {
       << " pending";
 }
 
+// Two writers: the first to take its place in the outbox commits after
+// the second, whose event has already been shipped. The late one still
+// gets through.
+TEST_F(OutboxForwarderTest, AnEntryCommittedAfterALaterOneIsShipped) {
+  StartServer();
+  Forward(address_);
+  rocksdb::WriteBatch slow;
+  outbox_->Append(&slow, NewEvent("slow"), AuditActor{"r1", "a", ""});
+  Append(NewEvent("fast"));
+  ASSERT_TRUE(Eventually([&] { return Listed("t1").size() == 1; }));
+  for (int i = 0; i < 3; ++i) Append(NewEvent("next" + std::to_string(i)));
+  ASSERT_TRUE(Eventually([&] { return Listed("t1").size() == 4; }));
+  ASSERT_TRUE(outbox_db_->Write(&slow).ok());
+  outbox_->Notify();
+  ASSERT_TRUE(Eventually([&] {
+    return outbox_->Pending() == 0 && Listed("t1").size() == 5;
+  })) << outbox_->Pending()
+      << " pending";
+}
+
 TEST_F(OutboxForwarderTest, UnshippedEventsSurviveARestart) {
   int port = UnusedPort();
   Forward("127.0.0.1:" + std::to_string(port));
