@@ -220,7 +220,8 @@ void UserStore::RelinkReports(const std::string& tenant,
   std::set<std::string> names;
   for (const User* u : {old_version, new_version}) {
     if (u == nullptr) continue;
-    names.insert(Lower(u->id()));
+    // A user just created has an id nobody could have named yet.
+    if (old_version != nullptr) names.insert(Lower(u->id()));
     if (!u->external_id().empty()) names.insert(Lower(u->external_id()));
     names.insert(Lower(u->user_name()));
   }
