@@ -66,8 +66,9 @@ int main(int argc, char** argv) {
   // cpprestsdk serves every connection and runs every handler on one shared
   // pool (40 threads unless set before first use). Handlers block on gRPC,
   // so a few more threads than cores keep the cores busy; far more only add
-  // wake-ups and switches. On 2 cores, 8 threads served GET /Users/{id} 14%
-  // and POST 12% faster than 4, and 16 no faster than 8.
+  // wake-ups and switches. On 2 cores (wrk with tests/bench's scripts), 8
+  // threads served GET /Users/{id} 14% and POST 12% faster than 4; 16 added
+  // 6% on GET, nothing on POST, and slowed /healthz by a tenth.
   int http_threads = config.GetInt("http_threads", "SCIM_HTTP_THREADS", 8);
   // One JSON line per request on stderr; "false" turns it off.
   std::string access_log = config.Get("access_log", "SCIM_ACCESS_LOG", "true");
