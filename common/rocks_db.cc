@@ -17,10 +17,8 @@ namespace {
 
 // Memory is bounded whatever the number of records: the block cache (data,
 // index and filter blocks of every family) and the memtables of all
-// families together each have a fixed budget. With a 128 MB cache,
-// identity-service peaked at 303 MB with 1,000,000 users (scripts/bench.sh),
-// over its 300 MB target; 96 MB still holds the 100,000-user working set.
-constexpr size_t kBlockCacheBytes = 96 << 20;
+// families together each have a fixed budget.
+constexpr size_t kBlockCacheBytes = 128 << 20;
 constexpr size_t kMemtableBytes = 64 << 20;
 
 // One cache for every database of the process.
