@@ -116,22 +116,9 @@ trap 'exit 130' INT TERM
 
 fail() { echo "bench: FAILED: $*" >&2; exit 1; }
 
-# A loopback port nobody listens on (checked, not reserved: good enough for
-# a private run).
-used_ports=" "
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$(( 20000 + RANDOM % 40000 ))
-    case "$used_ports" in *" $p "*) continue ;; esac
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      used_ports="$used_ports$p "
-      echo "$p"
-      return
-    fi
-  done
-  fail "no free port found"
-}
+# shellcheck source=free_port.sh
+source "$ROOT/scripts/free_port.sh"
+FREE_PORTS_FILE="$WORK/ports"
 
 # start_service NAME: starts $BIN/NAME with the stack's environment, logging
 # to $RUN/NAME.log, and records its pid (identity's also in IDENTITY_PID).

@@ -69,12 +69,11 @@ mkdir -p "$ARTIFACTS"
 rm -f "$SCREENSHOT" "$ARTIFACTS/docs-failure.png"
 
 # ---------------------------------------------------------------- stack
-free_port() {
-  node -e 'const s = require("net").createServer();
-           s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
-}
+# shellcheck source=../free_port.sh
+source "$ROOT/scripts/free_port.sh"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/scim-browser.XXXXXX")"
+FREE_PORTS_FILE="$WORK/ports"
 pids=()
 stop_all() {
   local status=$?

@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +18,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -47,21 +51,68 @@ bool Eventually(F ready, std::chrono::seconds limit) {
 
 }  // namespace
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+namespace {
+
+// Ports below the kernel's ephemeral range, so an outgoing connection's
+// source port can never take one between FreePort() and the server's bind.
+std::pair<int, int> PortRange() {
+  int low = 32768;
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int lo = 0, hi = 0;
+  if (in >> lo >> hi && lo > 12000) low = lo;
+  return {low - 10000, low};
+}
+
+bool CanBind(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    throw std::runtime_error("bind failed");
-  }
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
+  addr.sin_port = htons(port);
+  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   close(fd);
-  return port;
+  return ok;
+}
+
+}  // namespace
+
+// A port is handed out once per process, and a lock file held until the
+// process exits keeps parallel test processes (ctest -j) off it too: probing
+// with bind(0) alone gave two services of one stack the same port.
+int FreePort() {
+  static std::mutex mu;
+  static std::set<int> taken;
+  static unsigned next = 0;
+  std::lock_guard<std::mutex> lock(mu);
+  auto [low, high] = PortRange();
+  const unsigned span = static_cast<unsigned>(high - low);
+  if (next == 0) {
+    next = static_cast<unsigned>(getpid()) * 7919u +
+           static_cast<unsigned>(
+               std::chrono::steady_clock::now().time_since_epoch().count());
+  }
+  const std::string dir = "/tmp/scim-it-ports";
+  mkdir(dir.c_str(), 0777);
+  for (unsigned attempt = 0; attempt < span; ++attempt) {
+    int port = low + static_cast<int>(next++ % span);
+    if (taken.count(port)) continue;
+    std::string path = dir + "/" + std::to_string(port);
+    int fd = open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0666);
+    if (fd < 0) continue;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      close(fd);
+      continue;
+    }
+    if (!CanBind(port)) {
+      close(fd);
+      continue;
+    }
+    taken.insert(port);  // fd stays open: the lock lasts the process
+    return port;
+  }
+  throw std::runtime_error("no free loopback port in " + std::to_string(low) +
+                           "-" + std::to_string(high));
 }
 
 Process::~Process() {
@@ -128,6 +179,14 @@ int Process::WaitExit(std::chrono::seconds limit) {
   if (!exited) return -1;
   pid_ = -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+bool Process::HasExited() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
+  pid_ = -1;
+  return true;
 }
 
 void ExpectCleanExit(const std::string& what, int wait_status) {
@@ -285,8 +344,15 @@ void Stack::StartAll() {
 }
 
 void Stack::WaitReady() {
+  std::string exited;
   bool ok = Eventually(
       [&] {
+        // A service that cannot start (a port taken, a bad setting) ends
+        // the wait at once rather than after the whole minute.
+        for (auto& [name, process] : processes_) {
+          if (process.HasExited()) exited = name;
+        }
+        if (!exited.empty()) return true;
         try {
           return Http("GET", "/readyz", "", {}).status == 200;
         } catch (const std::exception&) {
@@ -294,6 +360,10 @@ void Stack::WaitReady() {
         }
       },
       std::chrono::seconds(60));
+  if (!exited.empty()) {
+    throw std::runtime_error(exited + " exited while the stack started:\n" +
+                             logs());
+  }
   if (!ok) throw std::runtime_error("stack did not become ready:\n" + logs());
 }
 

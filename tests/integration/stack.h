@@ -29,6 +29,8 @@ class Process {
   // -1 if it is still running (or was killed by a signal).
   int WaitExit(std::chrono::seconds limit);
   bool running() const { return pid_ > 0; }
+  // Whether the process has ended (reaping it), without waiting.
+  bool HasExited();
 
  private:
   pid_t pid_ = -1;
