@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
@@ -48,8 +49,24 @@ class Checker {
     std::string prefix =
         options_.tenant_id.empty() ? "" : KeyPrefix({options_.tenant_id});
     if (auto s = CheckUsers(prefix); !s.ok()) return s;
-    if (auto s = CheckIndex(prefix); !s.ok()) return s;
-    if (auto s = CheckMemberships(prefix); !s.ok()) return s;
+    // CheckUsers found `matched` distinct keys, each pointing back at the
+    // user that owns it. When the family holds exactly that many keys, it
+    // holds nothing else, so nothing in it dangles: one sequential count
+    // instead of reading a user record per entry (minutes at 1M users).
+    auto indexed = CountKeys(kUserIndex, prefix);
+    if (!indexed.ok()) return indexed.status();
+    if (*indexed == matched_index_entries_) {
+      report_.index_entries_checked = *indexed;
+    } else if (auto s = CheckIndex(prefix); !s.ok()) {
+      return s;
+    }
+    auto members = CountKeys(kMemberships, prefix);
+    if (!members.ok()) return members.status();
+    if (*members == matched_memberships_) {
+      report_.membership_entries_checked = *members;
+    } else if (auto s = CheckMemberships(prefix); !s.ok()) {
+      return s;
+    }
     if (auto s = Flush(); !s.ok()) return s;
     return report_;
   }
@@ -99,6 +116,18 @@ class Checker {
     return std::optional<std::string>(std::move(value));
   }
 
+  absl::StatusOr<int64_t> CountKeys(size_t family, const std::string& prefix) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->db()->NewIterator(read_, db_->family(family)));
+    int64_t n = 0;
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+         it->Next()) {
+      ++n;
+    }
+    if (!it->status().ok()) return FromRocks(it->status());
+    return n;
+  }
+
   absl::Status CheckUsers(const std::string& prefix) {
     std::unique_ptr<rocksdb::Iterator> it(
         db_->db()->NewIterator(read_, db_->family(kUsers)));
@@ -121,7 +150,10 @@ class Checker {
       for (const std::string& key : UserStore::IndexKeys(tenant, user)) {
         auto owner = GetAt(kUserIndex, key);
         if (!owner.ok()) return owner.status();
-        if (owner->has_value() && **owner == user.id()) continue;
+        if (owner->has_value() && **owner == user.id()) {
+          ++matched_index_entries_;
+          continue;
+        }
         ++report_.missing_index_entries;
         if (owner->has_value()) {
           // Two users claim one unique key; which one is right is an
@@ -136,14 +168,19 @@ class Checker {
           }
         }
       }
-      for (const auto& g : user.groups()) {
-        std::string key = Key({tenant, g.value(), user.id()});
+      std::set<std::string> groups;
+      for (const auto& g : user.groups()) groups.insert(g.value());
+      for (const std::string& group : groups) {
+        std::string key = Key({tenant, group, user.id()});
         auto entry = GetAt(kMemberships, key);
         if (!entry.ok()) return entry.status();
-        if (entry->has_value()) continue;
+        if (entry->has_value()) {
+          ++matched_memberships_;
+          continue;
+        }
         ++report_.missing_memberships;
         Problem("missing membership " + Printable(key) + ": user " + user.id() +
-                " lists group " + g.value());
+                " lists group " + group);
         if (options_.repair && options_.exclusive) {
           std::string label = user.display_name();
           if (label.empty()) label = user.user_name();
@@ -258,6 +295,8 @@ class Checker {
   rocksdb::ReadOptions read_;
   rocksdb::WriteBatch batch_;
   ConsistencyReport report_;
+  int64_t matched_index_entries_ = 0;
+  int64_t matched_memberships_ = 0;
 };
 
 }  // namespace

@@ -24,8 +24,7 @@ constexpr int kMaxCustomFields = 200;
 
 const std::vector<std::string>& MappableAttributes() {
   static const auto* names = new std::vector<std::string>{
-      "employeeNumber", "costCenter", "organization", "division",
-      "department"};
+      "employeeNumber", "costCenter", "organization", "division", "department"};
   return *names;
 }
 
@@ -71,6 +70,7 @@ absl::StatusOr<pb::Tenant> TenantStore::Update(
   event.set_resource_id(t->id());
   outbox_->Append(&batch, std::move(event), actor);
   if (absl::Status s = db_->Write(&batch); !s.ok()) return s;
+  InvalidateCache();
   outbox_->Notify();
   return Find(t->id());
 }
@@ -80,14 +80,15 @@ absl::StatusOr<pb::Tenant> TenantStore::AddCustomField(
     const Actor& actor) {
   if (auto s = ValidateFieldId(field.id()); !s.ok()) return s;
   if (field.type() == pb::CustomFieldDef::TYPE_UNSPECIFIED) {
-    return InvalidValue("give the custom field a type: string, number, "
-                        "boolean or date");
+    return InvalidValue(
+        "give the custom field a type: string, number, "
+        "boolean or date");
   }
   auto event = SettingEvent(
-      "field.add", field.id() + ":" +
-                       absl::AsciiStrToLower(
-                           pb::CustomFieldDef::Type_Name(field.type())) +
-                       (field.required() ? " required" : ""));
+      "field.add",
+      field.id() + ":" +
+          absl::AsciiStrToLower(pb::CustomFieldDef::Type_Name(field.type())) +
+          (field.required() ? " required" : ""));
   event.add_changed_attributes("customFields");
   return Update(
       tenant,
@@ -95,8 +96,8 @@ absl::StatusOr<pb::Tenant> TenantStore::AddCustomField(
         for (const auto& f : t->custom_fields()) {
           if (absl::EqualsIgnoreCase(f.id(), field.id())) {
             return WithScimType(
-                absl::AlreadyExistsError("the tenant already has custom field '" +
-                                         f.id() + "'"),
+                absl::AlreadyExistsError(
+                    "the tenant already has custom field '" + f.id() + "'"),
                 "uniqueness");
           }
         }
@@ -174,11 +175,10 @@ absl::StatusOr<pb::Tenant> TenantStore::PutLocation(
       tenant,
       [&](pb::Tenant* t) -> absl::Status {
         auto* locations = t->mutable_locations();
-        auto it = std::find_if(locations->begin(), locations->end(),
-                               [&](const auto& l) {
-                                 return absl::EqualsIgnoreCase(l.name(),
-                                                               clean.name());
-                               });
+        auto it = std::find_if(
+            locations->begin(), locations->end(), [&](const auto& l) {
+              return absl::EqualsIgnoreCase(l.name(), clean.name());
+            });
         if (it == locations->end()) {
           *t->add_locations() = clean;
         } else {

@@ -60,8 +60,25 @@ absl::StatusOr<pb::Tenant> TenantStore::Load(const std::string& id) const {
   return t;
 }
 
+// Enough for every tenant of a large deployment; past it the cache starts
+// over rather than grow without bound on lookups of many names.
+constexpr size_t kMaxCachedTenants = 4096;
+
+void TenantStore::InvalidateCache() {
+  absl::MutexLock lock(&cache_mu_);
+  ++cache_generation_;
+  cache_.clear();
+}
+
 absl::StatusOr<pb::Tenant> TenantStore::Find(
     const std::string& id_or_name) const {
+  uint64_t generation;
+  {
+    absl::MutexLock lock(&cache_mu_);
+    auto cached = cache_.find(id_or_name);
+    if (cached != cache_.end()) return cached->second;
+    generation = cache_generation_;
+  }
   absl::StatusOr<pb::Tenant> t = Load(id_or_name);
   if (absl::IsNotFound(t.status())) {
     std::string id;
@@ -74,7 +91,13 @@ absl::StatusOr<pb::Tenant> TenantStore::Find(
     if (!s.ok()) return s;
     t = Load(id);
   }
-  if (t.ok()) FillEffectivePolicies(&*t);
+  if (!t.ok()) return t;
+  FillEffectivePolicies(&*t);
+  absl::MutexLock lock(&cache_mu_);
+  if (generation == cache_generation_) {
+    if (cache_.size() >= kMaxCachedTenants) cache_.clear();
+    cache_.emplace(id_or_name, *t);
+  }
   return t;
 }
 
@@ -105,10 +128,10 @@ absl::StatusOr<pb::CreateTenantResponse> TenantStore::CreateLocked(
   std::string existing;
   std::string lower = absl::AsciiStrToLower(name);
   if (db_->Get(kTenantNames, lower, &existing).ok()) {
-    return WithScimType(absl::AlreadyExistsError("tenant '" + name +
-                                                 "' already exists (id " +
-                                                 existing + ")"),
-                        "uniqueness");
+    return WithScimType(
+        absl::AlreadyExistsError("tenant '" + name + "' already exists (id " +
+                                 existing + ")"),
+        "uniqueness");
   }
   pb::CreateTenantResponse out;
   pb::Tenant* t = out.mutable_tenant();
@@ -118,14 +141,14 @@ absl::StatusOr<pb::CreateTenantResponse> TenantStore::CreateLocked(
   rocksdb::WriteBatch batch;
   batch.Put(db_->family(kTenants), t->id(), t->SerializeAsString());
   batch.Put(db_->family(kTenantNames), lower, t->id());
-  outbox_->Append(&batch, TenantEvent("tenant.create", t->id(), "Tenant",
-                                      t->id()),
-                  actor);
+  outbox_->Append(
+      &batch, TenantEvent("tenant.create", t->id(), "Tenant", t->id()), actor);
   absl::StatusOr<pb::IssueTokenResponse> token =
       IssueLocked(*t, false, secret, actor, &batch);
   if (!token.ok()) return token.status();
   absl::Status s = db_->Write(&batch);
   if (!s.ok()) return s;
+  InvalidateCache();
   outbox_->Notify();
   FillEffectivePolicies(t);
   *out.mutable_token() = token->token();
@@ -221,9 +244,8 @@ absl::Status TenantStore::RevokeToken(const std::string& tenant,
   stored.mutable_info()->set_revoked(true);
   rocksdb::WriteBatch batch;
   batch.Put(db_->family(kTokens), hash, stored.SerializeAsString());
-  outbox_->Append(&batch,
-                  TenantEvent("token.revoke", t->id(), "Token", token_id),
-                  actor);
+  outbox_->Append(
+      &batch, TenantEvent("token.revoke", t->id(), "Token", token_id), actor);
   s = db_->Write(&batch);
   if (s.ok()) outbox_->Notify();
   return s;
@@ -267,6 +289,7 @@ absl::StatusOr<pb::Tenant> TenantStore::SetPolicy(const std::string& tenant,
   outbox_->Append(&batch, std::move(event), actor);
   absl::Status s = db_->Write(&batch);
   if (!s.ok()) return s;
+  InvalidateCache();
   outbox_->Notify();
   FillEffectivePolicies(&*t);
   return t;

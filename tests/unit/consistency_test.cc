@@ -151,5 +151,30 @@ TEST_F(ConsistencyTest, AUniqueKeyOwnedByAnotherUserIsReportedNotRepaired) {
       << r.problems[0];
 }
 
+TEST_F(ConsistencyTest, ADanglingEntryBesideAMissingOneIsStillFound) {
+  User a = Create("t1", "alice");
+  UserStore::MemberChange change;
+  change.group_id = "g1";
+  change.add = {{a.id(), ""}};
+  ASSERT_TRUE(store_->UpdateMembers("t1", change, Actor()).ok());
+  // Each family keeps as many keys as its users account for, one of them
+  // the wrong one: counting alone would call this consistent.
+  Del(kUserIndex, Key({"t1", "e", "alice@example.com", a.id()}));
+  Put(kUserIndex, Key({"t1", "e", "old@example.com", a.id()}), a.id());
+  Del(kMemberships, Key({"t1", "g1", a.id()}));
+  Put(kMemberships, Key({"t1", "g2", a.id()}), "alice");
+
+  ConsistencyReport found = Check("t1");
+  EXPECT_EQ(found.missing_index_entries, 1) << found.Summary();
+  EXPECT_EQ(found.dangling_index_entries, 1);
+  EXPECT_EQ(found.missing_memberships, 1);
+  EXPECT_EQ(found.dangling_memberships, 1);
+  EXPECT_EQ(found.index_entries_checked, 3);
+  EXPECT_EQ(found.membership_entries_checked, 1);
+
+  Check("t1", /*repair=*/true, /*exclusive=*/true);
+  EXPECT_EQ(Check("t1").problem_count(), 0);
+}
+
 }  // namespace
 }  // namespace scim::identity
