@@ -63,13 +63,14 @@ int main(int argc, char** argv) {
   // (and counted) rather than held in memory.
   int audit_queue =
       config.GetInt("audit_queue_capacity", "SCIM_AUDIT_QUEUE_CAPACITY", 10000);
-  // cpprestsdk serves every connection and runs every handler on one shared
-  // pool (40 threads unless set before first use). Handlers block on gRPC,
-  // so a few more threads than cores keep the cores busy; far more only add
-  // wake-ups and switches. On 2 cores (wrk with tests/bench's scripts), 8
-  // threads served GET /Users/{id} 14% and POST 12% faster than 4; 16 added
-  // 6% on GET, nothing on POST, and slowed /healthz by a tenth.
-  int http_threads = config.GetInt("http_threads", "SCIM_HTTP_THREADS", 8);
+  // cpprestsdk's pool (40 threads unless set before first use) only reads
+  // and writes connections; handlers, which block on gRPC, run on their own
+  // threads (edge/handler_pool.h). On 2 cores with wrk, 2 + 16 served GET
+  // /Users/{id} 10-20% and a 4-in-flight sync 14-20% faster than 8 pool
+  // threads running handlers themselves (SCIM_HANDLER_THREADS=0).
+  int http_threads = config.GetInt("http_threads", "SCIM_HTTP_THREADS", 2);
+  int handler_threads =
+      config.GetInt("handler_threads", "SCIM_HANDLER_THREADS", 16);
   // One JSON line per request on stderr; "false" turns it off.
   std::string access_log = config.Get("access_log", "SCIM_ACCESS_LOG", "true");
   // Shared with identity-service, which trusts "this is the edge" only
@@ -134,6 +135,7 @@ int main(int argc, char** argv) {
   add_bases(bases, nullptr);
   add_bases(scim11_bases, &options.scim11_base_paths);
   options.max_body_bytes = static_cast<size_t>(max_body);
+  options.handler_threads = handler_threads;
   options.docs_dir = docs_dir;
   options.access_log =
       access_log != "false" && access_log != "0" && access_log != "off";

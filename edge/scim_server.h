@@ -15,16 +15,20 @@
 #include "edge/bulk_handler.h"
 #include "edge/docs_handler.h"
 #include "edge/groups_handler.h"
+#include "edge/handler_pool.h"
 #include "edge/https_certificate.h"
 #include "edge/rate_limiter.h"
+#include "edge/request_drain.h"
 #include "edge/request_log.h"
 #include "edge/route_template.h"
-#include "edge/request_drain.h"
 #include "edge/users_handler.h"
 
 namespace scim::edge {
 
 struct EdgeOptions {
+  // Threads running handlers apart from cpprestsdk's pool; 0 runs them on
+  // the pool's thread that received the request.
+  int handler_threads = 0;
   // e.g. http://127.0.0.1:8080, or https:// with `https` set.
   std::string listen_url;
   // SCIM_TLS_CERT and SCIM_TLS_KEY, for an https:// listen_url.
@@ -98,6 +102,7 @@ class ScimServer {
   FailedAuthLimiter failed_auth_;
   RouteTemplates routes_;
   RequestObserver observer_;
+  std::unique_ptr<HandlerPool> handler_pool_;
   metrics::Collector audit_metrics_;
   RequestDrain drain_;
   std::unique_ptr<web::http::experimental::listener::http_listener> listener_;

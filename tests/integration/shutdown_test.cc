@@ -58,10 +58,10 @@ int ReadyStatus(Stack& stack) {
 class ShutdownTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // Enough HTTP threads for every blocked request plus the probes, and a
+    // Enough handler threads for every blocked request, and a
     // gRPC deadline well past the time identity-service is held stopped,
     // so the requests wait for it rather than time out.
-    stack_.SetEnv("SCIM_HTTP_THREADS", std::to_string(kRequests + 8));
+    stack_.SetEnv("SCIM_HANDLER_THREADS", std::to_string(kRequests + 8));
     stack_.SetEnv("SCIM_GRPC_DEADLINE_MS", "60000");
     stack_.SetEnv("SCIM_SHUTDOWN_GRACE_MS", "60000");
     stack_.StartAll();

@@ -1,0 +1,35 @@
+#ifndef SCIM_EDGE_HANDLER_POOL_H_
+#define SCIM_EDGE_HANDLER_POOL_H_
+
+#include <deque>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+
+namespace scim::edge {
+
+// Threads that run request handlers, which block on gRPC calls, so that
+// cpprestsdk's own pool only moves bytes.
+class HandlerPool {
+ public:
+  explicit HandlerPool(int threads);
+  ~HandlerPool();  // runs what is queued, then joins
+  HandlerPool(const HandlerPool&) = delete;
+  HandlerPool& operator=(const HandlerPool&) = delete;
+
+  void Run(std::function<void()> work);
+
+ private:
+  void Loop();
+
+  absl::Mutex mu_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace scim::edge
+
+#endif  // SCIM_EDGE_HANDLER_POOL_H_

@@ -1,0 +1,42 @@
+#include "edge/handler_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+
+#include "absl/synchronization/notification.h"
+
+namespace scim::edge {
+namespace {
+
+TEST(HandlerPoolTest, RunsWorkOnAsManyThreadsAtOnce) {
+  HandlerPool pool(3);
+  // Three handlers that each wait for the last to start: done only if all
+  // three run at the same time, as blocked gRPC calls do.
+  std::atomic<int> started{0};
+  absl::Notification all_started, finished[3];
+  for (int i = 0; i < 3; ++i) {
+    pool.Run([&, i] {
+      if (++started == 3) all_started.Notify();
+      all_started.WaitForNotification();
+      finished[i].Notify();
+    });
+  }
+  for (auto& f : finished) f.WaitForNotification();
+}
+
+TEST(HandlerPoolTest, WorkQueuedBeforeDestructionStillRuns) {
+  std::atomic<int> ran{0};
+  absl::Notification release;
+  {
+    HandlerPool pool(1);
+    pool.Run([&] { release.WaitForNotification(); });
+    for (int i = 0; i < 10; ++i) pool.Run([&] { ++ran; });
+    release.Notify();
+  }
+  EXPECT_EQ(ran.load(), 10);
+}
+
+}  // namespace
+}  // namespace scim::edge
