@@ -36,7 +36,10 @@ stop_all() {
   done
   echo "stopped"
 }
-trap stop_all INT TERM EXIT
+# A signal ends the script once everything is stopped, wherever it arrives
+# (it used to fall back into the start-up loop and wait on the dead).
+trap 'stop_all; exit 0' INT TERM
+trap stop_all EXIT
 
 "$BIN/audit-service" & pids+=($!)
 "$BIN/role-service" & pids+=($!)
@@ -48,5 +51,14 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 echo "SCIM API: http://127.0.0.1:$SCIM_HTTP_PORT/scim/v2 (tenant $SCIM_BOOTSTRAP_TENANT); Ctrl-C stops"
-# Any child exiting ends the run, so a crash is never left half-serving.
-wait -n "${pids[@]}" || true
+# Any child exiting ends the run, so a crash is never left half-serving. The
+# wait is a short one in a loop rather than one `wait -n`: a signal that bash
+# took without running its trap in time (seen in CI, with SIGTERM arriving as
+# the start-up loop ended) then still ends the run within a second.
+all_running() {
+  for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null || return 1; done
+}
+while all_running; do
+  sleep 1 &
+  wait $! || true
+done

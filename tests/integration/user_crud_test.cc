@@ -358,6 +358,27 @@ class RunScriptTest : public ::testing::Test {
     return out.str();
   }
 
+  // The script and its children as the kernel sees them: state, where each
+  // sleeps and its signal masks, so a hang in CI names its place.
+  static std::string ProcessStates(pid_t script) {
+    std::string out;
+    std::vector<pid_t> pids = {script};
+    for (const auto& [pid, comm] : Children(script)) pids.push_back(pid);
+    for (pid_t pid : pids) {
+      std::string proc = "/proc/" + std::to_string(pid);
+      std::istringstream status(Read(proc + "/status"));
+      out += std::to_string(pid) + " wchan=" + Read(proc + "/wchan");
+      for (std::string line; std::getline(status, line);) {
+        for (const char* key : {"Name:", "State:", "SigPnd:", "ShdPnd:",
+                                "SigBlk:", "SigIgn:", "SigCgt:"}) {
+          if (line.rfind(key, 0) == 0) out += " " + line;
+        }
+      }
+      out += "\n";
+    }
+    return out;
+  }
+
   // Processes whose parent is `parent`, by pid -> command name.
   static std::map<pid_t, std::string> Children(pid_t parent) {
     std::map<pid_t, std::string> out;
@@ -430,7 +451,7 @@ class RunScriptTest : public ::testing::Test {
         [&] { return waitpid(run.pid, &status, WNOHANG) == run.pid; },
         std::chrono::seconds(30)))
         << "run.sh did not exit on SIGTERM:\n"
-        << Read(run.log);
+        << ProcessStates(run.pid) << Read(run.log);
     script_ = -1;
     EXPECT_TRUE(WIFEXITED(status)) << Read(run.log);
     for (pid_t p : services) {
