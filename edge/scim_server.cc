@@ -171,8 +171,7 @@ absl::Status ScimServer::Start() {
       // cpprestsdk's own pool (SCIM_HTTP_THREADS) only moves bytes: with
       // handlers on it, every extra pool thread added a context switch or
       // two to each request (13-15 per request with 8 threads, against 2
-      // with 2), and 2 pool threads + 16 handler threads served 10-20% more
-      // GETs and syncs in scripts/bench.sh workloads than 8 pool threads.
+      // with 2; the throughput measured is in main.cc).
       //
       // cpprestsdk calls this as soon as the headers are in; the body is read
       // by the same thread pool. A handler that blocked waiting for it would

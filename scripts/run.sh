@@ -36,8 +36,8 @@ stop_all() {
   done
   echo "stopped"
 }
-# A signal ends the script once everything is stopped, wherever it arrives
-# (it used to fall back into the start-up loop and wait on the dead).
+# A signal ends the script once everything is stopped: arriving during the
+# start-up loop, a trap that only stopped would resume the loop.
 trap 'stop_all; exit 0' INT TERM
 trap stop_all EXIT
 
