@@ -14,7 +14,10 @@
 namespace scim {
 
 absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
-    const std::string& address, const std::vector<grpc::Service*>& services) {
+    const std::string& address, const std::vector<grpc::Service*>& services,
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors) {
   // Debian's Abseil is built with Mutex deadlock detection on (its debug
   // default): every absl::Mutex lock, gRPC's own included, then updates one
   // process-wide lock graph under a global lock. It cost identity-service
@@ -37,7 +40,9 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
       grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 64);
   for (grpc::Service* s : services) builder.RegisterService(s);
   // Counts and times every call for /metrics (common/grpc_metrics.h).
-  builder.experimental().SetInterceptorCreators(ServerMetricsInterceptors());
+  auto creators = ServerMetricsInterceptors();
+  for (auto& i : interceptors) creators.push_back(std::move(i));
+  builder.experimental().SetInterceptorCreators(std::move(creators));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return absl::UnavailableError("cannot listen on " + address +
@@ -54,11 +59,13 @@ void GrpcServer::Shutdown(std::chrono::milliseconds grace) {
 }
 
 int ServeUntilSignal(const std::string& name, GrpcServer& server,
-                     std::chrono::milliseconds grace) {
+                     std::chrono::milliseconds grace,
+                     const std::function<void()>& before_shutdown) {
   std::cerr << name << " listening on port " << server.port() << std::endl;
   int sig = WaitForShutdownSignal();
   std::cerr << name << " received signal " << sig << ", shutting down"
             << std::endl;
+  if (before_shutdown) before_shutdown();
   server.Shutdown(grace);
   return 0;
 }

@@ -2,8 +2,10 @@
 #define SCIM_COMMON_GRPC_SERVER_H_
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/support/server_interceptor.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,7 +19,10 @@ namespace scim {
 class GrpcServer {
  public:
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(
-      const std::string& address, const std::vector<grpc::Service*>& services);
+      const std::string& address, const std::vector<grpc::Service*>& services,
+      std::vector<std::unique_ptr<
+          grpc::experimental::ServerInterceptorFactoryInterface>>
+          interceptors = {});
 
   int port() const { return port_; }
 
@@ -34,8 +39,10 @@ class GrpcServer {
 
 // The main of a gRPC service: logs where it listens, waits for SIGINT/SIGTERM,
 // shuts down within the grace period. Returns the process exit code.
+// `before_shutdown` runs first (ending long-lived streams, say).
 int ServeUntilSignal(const std::string& name, GrpcServer& server,
-                     std::chrono::milliseconds grace);
+                     std::chrono::milliseconds grace,
+                     const std::function<void()>& before_shutdown = nullptr);
 
 }  // namespace scim
 

@@ -1,7 +1,5 @@
 #include "common/rocks_db.h"
 
-#include <iostream>
-
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
@@ -10,6 +8,7 @@
 #include <rocksdb/utilities/table_properties_collectors.h>
 
 #include <cstdio>
+#include <iostream>
 
 namespace scim {
 
@@ -23,8 +22,8 @@ constexpr size_t kMemtableBytes = 64 << 20;
 
 // One cache for every database of the process.
 const std::shared_ptr<rocksdb::Cache>& BlockCache() {
-  static const auto* cache =
-      new std::shared_ptr<rocksdb::Cache>(rocksdb::NewLRUCache(kBlockCacheBytes));
+  static const auto* cache = new std::shared_ptr<rocksdb::Cache>(
+      rocksdb::NewLRUCache(kBlockCacheBytes));
   return *cache;
 }
 
@@ -112,7 +111,8 @@ RocksDb::~RocksDb() {
   // the operator should hear of it.
   rocksdb::FlushOptions flush;
   rocksdb::Status flushed = db_->Flush(flush, handles_);
-  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  for (auto* h : handles_)
+    db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   rocksdb::Status closed = db_->Close();
   if (!flushed.ok() || !closed.ok()) {
     std::cerr << "RocksDB at " << db_->GetName() << ": "
@@ -130,7 +130,9 @@ absl::Status RocksDb::Write(rocksdb::WriteBatch* batch) {
   rocksdb::WriteOptions write;
   write.disableWAL = false;
   write.sync = false;
-  return FromRocks(db_->Write(write, batch));
+  absl::Status s = FromRocks(db_->Write(write, batch));
+  if (s.ok() && observer_) observer_(*batch);
+  return s;
 }
 
 absl::Status RocksDb::Get(size_t family, std::string_view key,

@@ -4,6 +4,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <string>
@@ -37,6 +38,12 @@ class RocksDb {
 
   // Applies the batch atomically, through the write-ahead log.
   absl::Status Write(rocksdb::WriteBatch* batch);
+  // Called with every batch Write applied, on the writing thread, before
+  // Write returns (so, under whatever lock the writer holds: keep it short).
+  // Set before the first Write.
+  void SetWriteObserver(std::function<void(const rocksdb::WriteBatch&)> f) {
+    observer_ = std::move(f);
+  }
   // NotFound when absent.
   absl::Status Get(size_t family, std::string_view key, std::string* value);
 
@@ -44,6 +51,7 @@ class RocksDb {
   RocksDb() = default;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::function<void(const rocksdb::WriteBatch&)> observer_;
 };
 
 absl::Status FromRocks(const rocksdb::Status& status);

@@ -6,6 +6,7 @@
 #include "common/grpc_metrics.h"
 #include "common/status_map.h"
 #include "common/time_util.h"
+#include "common/user_change_headers.h"
 
 namespace scim::edge {
 namespace {
@@ -48,6 +49,9 @@ void Backends::Prepare(grpc::ClientContext* context,
   if (!edge_secret_.empty()) {
     context->AddMetadata("x-scim-edge-secret", edge_secret_);
   }
+  if (!watcher_id_.empty()) {
+    context->AddMetadata(kUserWatcherHeader, watcher_id_);
+  }
   if (!caller.request_id.empty()) {
     context->AddMetadata("x-request-id", caller.request_id);
   }
@@ -57,6 +61,37 @@ void Backends::Prepare(grpc::ClientContext* context,
   }
   if (!caller.operation.empty()) {
     context->AddMetadata("x-operation", caller.operation);
+  }
+}
+
+void Backends::ApplyUserChanges(const grpc::ClientContext& context,
+                                const grpc::Status& status) const {
+  if (user_cache_ == nullptr) return;
+  const auto& trailers = context.GetServerTrailingMetadata();
+  auto it = trailers.find(kUserChangesTrailer);
+  if (it == trailers.end()) {
+    // The call may have written without the edge hearing what: until the
+    // change stream brings it, nothing cached is trusted.
+    switch (status.error_code()) {
+      case grpc::StatusCode::DEADLINE_EXCEEDED:
+      case grpc::StatusCode::CANCELLED:
+      case grpc::StatusCode::UNAVAILABLE:
+      case grpc::StatusCode::UNKNOWN:
+      case grpc::StatusCode::INTERNAL:
+        user_cache_->Revoke();
+        break;
+      default:
+        break;
+    }
+    return;
+  }
+  scim::identity::v1::UserChanges changes;
+  if (changes.ParseFromArray(it->second.data(),
+                             static_cast<int>(it->second.size()))) {
+    user_cache_->Apply(changes);
+  } else {
+    // Unreadable: whatever it named may be stale.
+    user_cache_->Revoke();
   }
 }
 

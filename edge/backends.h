@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "edge/user_cache.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "scim/audit/v1/audit.grpc.pb.h"
 #include "scim/identity/v1/identity.grpc.pb.h"
@@ -56,6 +57,7 @@ class Backends {
     Prepare(&context, caller);
     Reply reply;
     grpc::Status status = rpc(&context, &reply);
+    ApplyUserChanges(context, status);
     absl::Status s = Convert(context, status);
     if (!s.ok()) return s;
     return reply;
@@ -67,6 +69,17 @@ class Backends {
   scim::identity::v1::TenantService::Stub& tenants() const { return *tenants_; }
   scim::role::v1::RoleService::Stub& roles() const { return *roles_; }
   scim::audit::v1::AuditService::Stub& audit() const { return *audit_; }
+
+  // Users served without a call while identity-service vouches for them;
+  // nullptr when SCIM_USER_CACHE_SIZE is 0.
+  UserCache* user_cache() const { return user_cache_; }
+  // `watcher_id` names the cache's change stream on every call, so
+  // identity-service returns what a call changed with its reply (applied
+  // to the cache before the reply is used) instead of on the stream.
+  void set_user_cache(UserCache* cache, std::string watcher_id) {
+    user_cache_ = cache;
+    watcher_id_ = std::move(watcher_id);
+  }
 
   // SCIM_EDGE_SECRET, sent with every call so identity-service can tell the
   // edge from internal callers that copy its x-scim-source header.
@@ -80,11 +93,15 @@ class Backends {
 
  private:
   void Prepare(grpc::ClientContext* context, const CallerInfo& caller) const;
+  void ApplyUserChanges(const grpc::ClientContext& context,
+                        const grpc::Status& status) const;
   static absl::Status Convert(const grpc::ClientContext& context,
                               const grpc::Status& status);
 
   std::chrono::milliseconds deadline_;
   std::string edge_secret_;
+  UserCache* user_cache_ = nullptr;
+  std::string watcher_id_;
   std::shared_ptr<grpc::Channel> identity_channel_, roles_channel_,
       audit_channel_;
   std::unique_ptr<scim::identity::v1::IdentityService::Stub> identity_;

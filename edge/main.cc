@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "common/config.h"
+#include "common/crypto.h"
 #include "common/grpc_credentials.h"
 #include "common/shutdown.h"
 #include "edge/audit_queue.h"
@@ -15,6 +16,7 @@
 #include "edge/backends.h"
 #include "edge/https_certificate.h"
 #include "edge/scim_server.h"
+#include "edge/user_change_watcher.h"
 
 int main(int argc, char** argv) {
   scim::BlockShutdownSignals();
@@ -71,6 +73,10 @@ int main(int argc, char** argv) {
   int http_threads = config.GetInt("http_threads", "SCIM_HTTP_THREADS", 2);
   int handler_threads =
       config.GetInt("handler_threads", "SCIM_HANDLER_THREADS", 16);
+  // Users GET serves without calling identity-service, for as long as its
+  // change stream vouches for them (edge/user_cache.h); 0 turns it off.
+  int user_cache_size =
+      config.GetInt("user_cache_size", "SCIM_USER_CACHE_SIZE", 50000);
   // One JSON line per request on stderr; "false" turns it off.
   std::string access_log = config.Get("access_log", "SCIM_ACCESS_LOG", "true");
   // Shared with identity-service, which trusts "this is the edge" only
@@ -113,6 +119,18 @@ int main(int argc, char** argv) {
   scim::edge::Backends backends(identity, roles, audit,
                                 std::chrono::milliseconds(deadline_ms));
   backends.set_edge_secret(edge_secret);
+  std::unique_ptr<scim::edge::UserCache> user_cache;
+  std::unique_ptr<scim::edge::UserChangeWatcher> user_watcher;
+  if (user_cache_size > 0) {
+    // Shorter than identity-service's (2 s), which waits it out before
+    // replying past a watcher it had to cut off.
+    user_cache = std::make_unique<scim::edge::UserCache>(
+        static_cast<size_t>(user_cache_size), std::chrono::milliseconds(1500));
+    std::string watcher_id = scim::RandomHex(16);
+    user_watcher = std::make_unique<scim::edge::UserChangeWatcher>(
+        &backends.identity(), user_cache.get(), watcher_id);
+    backends.set_user_cache(user_cache.get(), watcher_id);
+  }
   scim::edge::AuditQueue::Options queue_options;
   queue_options.capacity = static_cast<size_t>(std::max(audit_queue, 1));
   queue_options.deadline = std::chrono::milliseconds(deadline_ms);

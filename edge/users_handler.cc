@@ -47,8 +47,8 @@ absl::Status UsersHandler::ResolveRoles(pb::User* user,
   request.set_tenant_id(ctx.tenant.id());
   for (const auto& role : user->roles()) request.add_values(role.value());
   auto resolved = backends_->Invoke<scim::role::v1::ResolveRolesResponse>(
-      ctx.caller, [&](grpc::ClientContext* c,
-                      scim::role::v1::ResolveRolesResponse* reply) {
+      ctx.caller,
+      [&](grpc::ClientContext* c, scim::role::v1::ResolveRolesResponse* reply) {
         return backends_->roles().ResolveRoles(c, request, reply);
       });
   if (!resolved.ok()) return resolved.status();
@@ -100,14 +100,26 @@ web::http::http_response UsersHandler::UserResponse(
 }
 
 absl::StatusOr<pb::User> UsersHandler::Fetch(const std::string& id,
-                                             const RequestContext& ctx) const {
+                                             const RequestContext& ctx,
+                                             bool cached) const {
+  UserCache* cache = backends_->user_cache();
+  uint64_t ticket = 0;
+  if (cache != nullptr) {
+    if (cached) {
+      if (auto hit = cache->Find(ctx.tenant.id(), id)) return *hit;
+    }
+    ticket = cache->FillTicket();
+  }
   pb::GetUserRequest request;
   request.set_tenant_id(ctx.tenant.id());
   request.set_id(id);
-  return backends_->Invoke<pb::User>(
+  auto user = backends_->Invoke<pb::User>(
       ctx.caller, [&](grpc::ClientContext* c, pb::User* reply) {
         return backends_->identity().GetUser(c, request, reply);
       });
+  if (user.ok() && cache != nullptr)
+    cache->Fill(ticket, ctx.tenant.id(), *user);
+  return user;
 }
 
 // Turns the request's If-Match into the version the replace must find: it
@@ -145,9 +157,34 @@ web::http::http_response UsersHandler::Create(const std::string& body,
 
 web::http::http_response UsersHandler::Get(const std::string& id,
                                            const RequestContext& ctx) const {
-  auto user = Fetch(id, ctx);
-  if (!user.ok()) return ErrorResponse(user.status());
-  return UserResponse(status_codes::OK, *user, ctx);
+  auto projection = ProjectionFromQuery(ctx);
+  if (!projection.ok()) return ErrorResponse(projection.status());
+  UserCache* cache = backends_->user_cache();
+  if (cache == nullptr || !projection->attributes.empty() ||
+      !projection->excluded.empty()) {
+    auto user = Fetch(id, ctx);
+    if (!user.ok()) return ErrorResponse(user.status());
+    return UserResponse(status_codes::OK, *user, ctx);
+  }
+  // The plain representation, which IdPs ask for, is kept rendered.
+  std::string location = ctx.base_url + "/Users/" + id;
+  auto rendered = cache->FindRendered(ctx.tenant.id(), id, location);
+  if (rendered == nullptr) {
+    auto user = Fetch(id, ctx);
+    if (!user.ok()) return ErrorResponse(user.status());
+    UserCache::Rendered r;
+    r.location = location;
+    r.version = user->meta().version();
+    r.body = Project(UserToJson(*user, location), *projection, UserResource())
+                 .serialize();
+    rendered = std::make_shared<const UserCache::Rendered>(r);
+    cache->StoreRendered(ctx.tenant.id(), id, std::move(r));
+  }
+  web::http::http_response r(status_codes::OK);
+  r.set_body(rendered->body, kScimContentType);
+  r.headers().add("Location", location);
+  r.headers().add("ETag", ETagFor(rendered->version));
+  return r;
 }
 
 web::http::http_response UsersHandler::List(const ListParams& params,
@@ -211,7 +248,9 @@ web::http::http_response UsersHandler::Patch(const std::string& id,
   std::optional<IfMatch> if_match = IfMatch::FromHeaders(ctx.headers);
   std::string location = ctx.base_url + "/Users/" + id;
   for (int attempt = 0; attempt < kPatchAttempts; ++attempt) {
-    auto current = Fetch(id, ctx);
+    // A retry reads identity-service itself: the write that beat this one
+    // may not have reached the cache yet.
+    auto current = Fetch(id, ctx, /*cached=*/attempt == 0);
     if (!current.ok()) return ErrorResponse(current.status());
     if (if_match) {
       // Checked on every attempt: a write that landed in between makes the

@@ -42,8 +42,10 @@ class UsersHandler {
                                   const RequestContext& ctx) const;
   absl::Status ResolveRoles(scim::identity::v1::User* user,
                             const RequestContext& ctx) const;
-  absl::StatusOr<scim::identity::v1::User> Fetch(
-      const std::string& id, const RequestContext& ctx) const;
+  // From the user cache when `cached` and it has the user.
+  absl::StatusOr<scim::identity::v1::User> Fetch(const std::string& id,
+                                                 const RequestContext& ctx,
+                                                 bool cached = true) const;
   // The version a write must find for the request's If-Match (nullopt: no
   // If-Match, or `*`), after checking it against the stored user: 412 when
   // it cannot match, 404 when there is no such user.

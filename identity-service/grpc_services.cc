@@ -1,8 +1,8 @@
 #include "identity-service/grpc_services.h"
 
 #include <algorithm>
-#include <optional>
 #include <limits>
+#include <optional>
 #include <set>
 
 #include "absl/algorithm/container.h"
@@ -151,6 +151,15 @@ grpc::Status IdentityServiceImpl::GetUser(grpc::ServerContext* context,
                response);
 }
 
+grpc::Status IdentityServiceImpl::WatchUserChanges(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<pb::UserChanges, pb::UserChangesAck>* stream) {
+  if (change_feed_ == nullptr) {
+    return grpc::Status(grpc::UNIMPLEMENTED, "no change feed");
+  }
+  return change_feed_->Serve(context, stream);
+}
+
 grpc::Status IdentityServiceImpl::LookupUser(
     grpc::ServerContext* context, const pb::LookupUserRequest* request,
     pb::User* response) {
@@ -244,8 +253,7 @@ grpc::Status IdentityServiceImpl::ListUsers(grpc::ServerContext* context,
   response->mutable_page()->set_total_results(page->total_results);
   response->mutable_page()->set_start_index(page->start_index);
   response->mutable_page()->set_items_per_page(response->users_size());
-  response->set_records_examined(
-      static_cast<uint64_t>(page->records_examined));
+  response->set_records_examined(static_cast<uint64_t>(page->records_examined));
   return grpc::Status::OK;
 }
 
@@ -256,10 +264,9 @@ grpc::Status IdentityServiceImpl::ListGroupMembers(
     return ReplyStatus(context, s);
   }
   int count = request->page().has_count() ? request->page().count() : 5000;
-  auto page = users_->ListMembers(request->tenant_id(), request->group_id(),
-                                  request->page().start_index(),
-                                  std::clamp(count, 0, 100000),
-                                  request->after());
+  auto page = users_->ListMembers(
+      request->tenant_id(), request->group_id(), request->page().start_index(),
+      std::clamp(count, 0, 100000), request->after());
   if (!page.ok()) return ReplyStatus(context, page.status());
   for (auto& m : page->members) {
     pb::GroupMember* out = response->add_members();
@@ -421,9 +428,8 @@ grpc::Status TenantServiceImpl::RemoveCustomField(
     grpc::ServerContext* context, const pb::RemoveCustomFieldRequest* request,
     pb::Tenant* response) {
   return Reply(context,
-               tenants_->RemoveCustomField(request->tenant(),
-                                           request->field_id(),
-                                           ActorFrom(*context)),
+               tenants_->RemoveCustomField(
+                   request->tenant(), request->field_id(), ActorFrom(*context)),
                response);
 }
 
@@ -452,14 +458,13 @@ grpc::Status TenantServiceImpl::LocationStatus(
 }
 
 grpc::Status TenantServiceImpl::SetAttributeMapping(
-    grpc::ServerContext* context,
-    const pb::SetAttributeMappingRequest* request, pb::Tenant* response) {
-  return Reply(context,
-               tenants_->SetAttributeMapping(request->tenant(),
-                                             request->attribute(),
-                                             request->target(),
-                                             ActorFrom(*context)),
-               response);
+    grpc::ServerContext* context, const pb::SetAttributeMappingRequest* request,
+    pb::Tenant* response) {
+  return Reply(
+      context,
+      tenants_->SetAttributeMapping(request->tenant(), request->attribute(),
+                                    request->target(), ActorFrom(*context)),
+      response);
 }
 
 grpc::Status IdentityServiceImpl::GetEffectiveRoles(

@@ -1,6 +1,7 @@
 #ifndef SCIM_IDENTITY_SERVICE_GRPC_SERVICES_H_
 #define SCIM_IDENTITY_SERVICE_GRPC_SERVICES_H_
 
+#include "identity-service/change_feed.h"
 #include "identity-service/location_jobs.h"
 #include "identity-service/tenant_store.h"
 #include "identity-service/user_store.h"
@@ -57,12 +58,17 @@ class IdentityServiceImpl final : public pb::IdentityService::Service {
   grpc::Status CheckConsistency(
       grpc::ServerContext* context, const pb::CheckConsistencyRequest* request,
       pb::CheckConsistencyResponse* response) override;
+  grpc::Status WatchUserChanges(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<pb::UserChanges, pb::UserChangesAck>* stream)
+      override;
   void set_database(RocksDb* db) { db_ = db; }
   // SCIM_EDGE_SECRET: what the edge proves itself with; empty trusts the
   // x-scim-source header alone.
   void set_edge_secret(std::string secret) { edge_secret_ = std::move(secret); }
   // Woken by every group retirement (RemoveGroup).
   void set_reconciler(RoleReconciler* r) { reconciler_ = r; }
+  void set_change_feed(ChangeFeed* feed) { change_feed_ = feed; }
 
  private:
   UserStore* users_;
@@ -70,6 +76,7 @@ class IdentityServiceImpl final : public pb::IdentityService::Service {
   RocksDb* db_ = nullptr;
   std::string edge_secret_;
   RoleReconciler* reconciler_ = nullptr;
+  ChangeFeed* change_feed_ = nullptr;
 };
 
 class TenantServiceImpl final : public pb::TenantService::Service {

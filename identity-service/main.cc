@@ -12,6 +12,7 @@
 #include "common/rocks_db.h"
 #include "common/rocks_metrics.h"
 #include "common/shutdown.h"
+#include "identity-service/change_feed.h"
 #include "identity-service/consistency.h"
 #include "identity-service/grpc_services.h"
 #include "identity-service/identity_db.h"
@@ -97,6 +98,13 @@ int main(int argc, char** argv) {
                 << report.status().message() << std::endl;
     }
   }
+  // Edges cache rendered users and follow every write through this feed.
+  scim::identity::ChangeFeed change_feed(
+      db->get()->family(scim::identity::kUsers)->GetID(),
+      db->get()->family(scim::identity::kGroups)->GetID(),
+      db->get()->family(scim::identity::kTenants)->GetID());
+  db->get()->SetWriteObserver(
+      [&change_feed](const rocksdb::WriteBatch& b) { change_feed.Publish(b); });
   scim::identity::Outbox outbox(db->get());
   scim::identity::UserStore users(db->get(), &outbox);
   scim::identity::TenantStore tenants(db->get(), &outbox);
@@ -123,12 +131,19 @@ int main(int argc, char** argv) {
   scim::identity::IdentityServiceImpl identity_service(&users, &tenants);
   identity_service.set_database(db->get());
   identity_service.set_edge_secret(edge_secret);
+  identity_service.set_change_feed(&change_feed);
   scim::identity::RoleReconciler reconciler(&users, roles, {});
   identity_service.set_reconciler(&reconciler);
   scim::identity::LocationJobs location_jobs(db->get(), &tenants, &users);
   scim::identity::TenantServiceImpl tenant_service(&tenants, &location_jobs);
+  // Replies wait until every edge cache has applied what they wrote.
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      reply_waits;
+  reply_waits.push_back(change_feed.ReplyInterceptor());
   auto server = scim::GrpcServer::Start(host + ":" + std::to_string(port),
-                                        {&identity_service, &tenant_service});
+                                        {&identity_service, &tenant_service},
+                                        std::move(reply_waits));
   if (!server.ok()) {
     std::cerr << "identity-service: " << server.status().message() << std::endl;
     return 1;
@@ -138,7 +153,8 @@ int main(int argc, char** argv) {
                                                   db->get()->all_families());
   auto outbox_metrics = scim::ExportOutboxMetrics(&outbox);
   auto metrics = scim::ServeMetrics("identity-service", host, metrics_port);
-  int code = scim::ServeUntilSignal("identity-service", **server, grace);
+  int code = scim::ServeUntilSignal("identity-service", **server, grace,
+                                    [&] { change_feed.Stop(); });
   forwarder.Stop();
   location_jobs.Stop();
   reconciler.Stop();

@@ -1,6 +1,8 @@
 // Two scim-edge replicas on the same services: a token revoked or rotated
 // away stops working on both within 5 seconds (each edge trusts a token
-// lookup for at most that long), and base paths come from configuration.
+// lookup for at most that long), base paths come from configuration, and
+// cached users follow every write on both.
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -8,6 +10,7 @@
 #include <thread>
 
 #include "common/crypto.h"
+#include "scim/identity/v1/identity.grpc.pb.h"
 #include "tests/integration/stack.h"
 
 namespace scim::testing {
@@ -191,6 +194,133 @@ TEST_F(EdgeReplicasTest, BasePathsComeFromConfiguration) {
   HttpResult main = stack_->Http("GET", "/scim/v2/Users", "", auth);
   ASSERT_EQ(main.status, 200) << main.raw;
   EXPECT_EQ(main.body.at("totalResults").as_integer(), 1);
+}
+
+// Each edge serves GET /Users/{id} from its cache of users; a write through
+// any path (the other edge, gRPC straight to identity-service, a group
+// change) is seen by the very next read on both, with no waiting: the
+// write's reply is held until every edge's cache has dropped the old copy.
+TEST_F(EdgeReplicasTest, CachedUsersFollowEveryWriteOnEveryEdge) {
+  namespace pb = scim::identity::v1;
+  auto [tenant, token] = NewTenant("cache");
+  std::map<std::string, std::string> auth = {
+      {"Authorization", "Bearer " + token}};
+  HttpResult created = stack_->Http(
+      "POST", "/scim/v2/Users",
+      R"({"userName":"cached.user@example.com","title":"One"})", auth);
+  ASSERT_EQ(created.status, 201) << created.raw;
+  std::string id = created.body.at("id").as_string();
+  auto on_main = [&] {
+    return stack_->Http("GET", "/scim/v2/Users/" + id, "", auth);
+  };
+  auto on_replica = [&] {
+    return Stack::HttpAt(replica_port_, "GET",
+                         std::string(kReplicaBase) + "/Users/" + id, "", auth);
+  };
+  auto title = [](const HttpResult& r) {
+    return r.body.has_field("title") ? r.body.at("title").as_string() : "";
+  };
+  for (int i = 0; i < 3; ++i) {  // both caches hold the user now
+    ASSERT_EQ(title(on_main()), "One");
+    ASSERT_EQ(title(on_replica()), "One");
+  }
+
+  // PATCH through the replica: the main edge's next read has it.
+  for (int round = 0; round < 20; ++round) {
+    std::string value = "Patched " + std::to_string(round);
+    HttpResult patched = Stack::HttpAt(
+        replica_port_, "PATCH", std::string(kReplicaBase) + "/Users/" + id,
+        R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations":[{"op":"replace","path":"title","value":")" +
+            value + R"("}]})",
+        auth);
+    ASSERT_EQ(patched.status, 200) << patched.raw;
+    ASSERT_EQ(title(on_main()), value) << "round " << round;
+    ASSERT_EQ(title(on_replica()), value) << "round " << round;
+  }
+
+  // ReplaceUser over gRPC, past both edges.
+  auto channel = grpc::CreateChannel(stack_->grpc_address("identity-service"),
+                                     grpc::InsecureChannelCredentials());
+  auto identity = pb::IdentityService::NewStub(channel);
+  auto tenants = pb::TenantService::NewStub(channel);
+  auto deadline = [](grpc::ClientContext* c) {
+    c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  };
+  pb::Tenant stored;
+  {
+    pb::GetTenantRequest request;
+    request.set_tenant(tenant);
+    grpc::ClientContext c;
+    deadline(&c);
+    ASSERT_TRUE(tenants->GetTenant(&c, request, &stored).ok());
+  }
+  // A user made over gRPC is not SCIM-managed, so gRPC may change it.
+  pb::User user;
+  {
+    pb::CreateUserRequest request;
+    request.set_tenant_id(stored.id());
+    request.mutable_user()->set_user_name("grpc.made@example.com");
+    grpc::ClientContext c;
+    deadline(&c);
+    grpc::Status s = identity->CreateUser(&c, request, &user);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  auto grpc_user_title = [&](int port, const std::string& base) {
+    return title(
+        Stack::HttpAt(port, "GET", base + "/Users/" + user.id(), "", auth));
+  };
+  for (int round = 0; round < 20; ++round) {
+    EXPECT_EQ(grpc_user_title(stack_->http_port(), "/scim/v2"),
+              user.title());  // cached again after each change
+    EXPECT_EQ(grpc_user_title(replica_port_, kReplicaBase), user.title());
+    std::string value = "Over gRPC " + std::to_string(round);
+    user.set_title(value);
+    pb::ReplaceUserRequest replace;
+    replace.set_tenant_id(stored.id());
+    *replace.mutable_user() = user;
+    {
+      grpc::ClientContext c;
+      deadline(&c);
+      grpc::Status s = identity->ReplaceUser(&c, replace, &user);
+      ASSERT_TRUE(s.ok()) << s.error_message();
+    }
+    ASSERT_EQ(grpc_user_title(stack_->http_port(), "/scim/v2"), value)
+        << "round " << round;
+    ASSERT_EQ(grpc_user_title(replica_port_, kReplicaBase), value)
+        << "round " << round;
+  }
+
+  // A group's name shows in its members' `groups`: a rename through one
+  // edge is on the other's next read.
+  HttpResult group =
+      stack_->Http("POST", "/scim/v2/Groups",
+                   R"({"displayName":"Cache Readers","members":[{"value":")" +
+                       id + R"("}]})",
+                   auth);
+  ASSERT_EQ(group.status, 201) << group.raw;
+  std::string group_id = group.body.at("id").as_string();
+  auto group_display = [](const HttpResult& r) -> std::string {
+    if (!r.body.has_field("groups")) return "";
+    return r.body.at("groups").as_array().at(0).at("display").as_string();
+  };
+  ASSERT_EQ(group_display(on_replica()), "Cache Readers");
+  ASSERT_EQ(group_display(on_main()), "Cache Readers");
+  HttpResult renamed = stack_->Http(
+      "PATCH", "/scim/v2/Groups/" + group_id,
+      R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+          "Operations":[{"op":"replace","path":"displayName",
+                         "value":"Cache Writers"}]})",
+      auth);
+  ASSERT_LT(renamed.status, 300) << renamed.raw;
+  EXPECT_EQ(group_display(on_replica()), "Cache Writers");
+  EXPECT_EQ(group_display(on_main()), "Cache Writers");
+
+  // Deleted through the main edge: gone on the replica at once.
+  HttpResult deleted = stack_->Http("DELETE", "/scim/v2/Users/" + id, "", auth);
+  ASSERT_EQ(deleted.status, 204) << deleted.raw;
+  EXPECT_EQ(on_replica().status, 404);
+  EXPECT_EQ(on_main().status, 404);
 }
 
 }  // namespace
