@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
   // Users GET serves without calling identity-service, for as long as its
   // change stream vouches for them (edge/user_cache.h); 0 turns it off.
   int user_cache_size =
-      config.GetInt("user_cache_size", "SCIM_USER_CACHE_SIZE", 50000);
+      config.GetInt("user_cache_size", "SCIM_USER_CACHE_SIZE", 100000);
   // One JSON line per request on stderr; "false" turns it off.
   std::string access_log = config.Get("access_log", "SCIM_ACCESS_LOG", "true");
   // Shared with identity-service, which trusts "this is the edge" only

@@ -22,7 +22,7 @@ constexpr absl::Duration kOwnChangesEvery = absl::Milliseconds(5);
 // For the reply that follows: what this thread published, the last
 // sequence number, and the caller's watcher.
 thread_local uint64_t pending_seq = 0;
-thread_local pb::UserChanges* published = nullptr;
+thread_local pb::UserChanges published;
 thread_local std::string caller_watcher;
 // Beyond this many, a reply's trailer names whole tenants.
 constexpr int kMaxTrailerChanges = 256;
@@ -134,15 +134,14 @@ ChangeFeed::ReplyInterceptor() {
 void ChangeFeed::SetCaller(std::string watcher) {
   caller_watcher = std::move(watcher);
   pending_seq = 0;
-  if (published != nullptr) published->Clear();
+  published.Clear();
 }
 
 void ChangeFeed::Publish(const rocksdb::WriteBatch& batch) {
   BatchChanges parsed(users_family_, groups_family_, tenants_family_);
   if (!batch.Iterate(&parsed).ok() || parsed.changes.empty()) return;
   if (!caller_watcher.empty()) {
-    if (published == nullptr) published = new pb::UserChanges();
-    for (const auto& c : parsed.changes) *published->add_changes() = c;
+    for (const auto& c : parsed.changes) *published.add_changes() = c;
   }
   absl::MutexLock lock(&mu_);
   if (watchers_.empty()) return;
@@ -157,15 +156,15 @@ void ChangeFeed::Append(pb::UserChange change, const std::string& origin) {
 
 void ChangeFeed::BeforeReply(
     std::multimap<std::string, std::string>* trailers) {
-  if (published != nullptr && published->changes_size() > 0) {
-    if (published->changes_size() > kMaxTrailerChanges) {
+  if (published.changes_size() > 0) {
+    if (published.changes_size() > kMaxTrailerChanges) {
       std::set<std::string> tenants;
-      for (const auto& c : published->changes()) tenants.insert(c.tenant_id());
-      published->Clear();
-      for (const auto& t : tenants) published->add_changes()->set_tenant_id(t);
+      for (const auto& c : published.changes()) tenants.insert(c.tenant_id());
+      published.Clear();
+      for (const auto& t : tenants) published.add_changes()->set_tenant_id(t);
     }
-    trailers->emplace(kUserChangesTrailer, published->SerializeAsString());
-    published->Clear();
+    trailers->emplace(kUserChangesTrailer, published.SerializeAsString());
+    published.Clear();
   }
   uint64_t target = pending_seq;
   pending_seq = 0;
