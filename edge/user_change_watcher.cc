@@ -79,7 +79,6 @@ bool UserChangeWatcher::Watch() {
     }
     if (!stream->Write(ack)) done = true;
   };
-  uint64_t applied = 0;
   std::thread pinger([&] {
     absl::MutexLock lock(&write_mu);
     while (!done) {
@@ -96,8 +95,7 @@ bool UserChangeWatcher::Watch() {
     connected = true;
     cache_->Apply(changes);
     if (changes.reset() || changes.changes_size() > 0) {
-      applied = changes.seq();
-      send(applied, false);
+      send(changes.seq(), false);
     }
     if (changes.pong() > 0) {
       absl::MutexLock lock(&write_mu);
