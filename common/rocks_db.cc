@@ -130,8 +130,13 @@ absl::Status RocksDb::Write(rocksdb::WriteBatch* batch) {
   rocksdb::WriteOptions write;
   write.disableWAL = false;
   write.sync = false;
+  if (!observer_) return FromRocks(db_->Write(write, batch));
+  // The observer (identity-service's change feed) numbers what it sees;
+  // watchers compare those numbers, so they must follow the commit order,
+  // which concurrent writers would otherwise race for.
+  absl::MutexLock lock(&observed_write_mu_);
   absl::Status s = FromRocks(db_->Write(write, batch));
-  if (s.ok() && observer_) observer_(*batch);
+  if (s.ok()) observer_(*batch);
   return s;
 }
 

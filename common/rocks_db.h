@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 
 namespace scim {
 
@@ -40,7 +41,8 @@ class RocksDb {
   absl::Status Write(rocksdb::WriteBatch* batch);
   // Called with every batch Write applied, on the writing thread, before
   // Write returns (so, under whatever lock the writer holds: keep it short).
-  // Set before the first Write.
+  // Batches are observed in the order they were applied. Set before the
+  // first Write.
   void SetWriteObserver(std::function<void(const rocksdb::WriteBatch&)> f) {
     observer_ = std::move(f);
   }
@@ -52,6 +54,8 @@ class RocksDb {
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::function<void(const rocksdb::WriteBatch&)> observer_;
+  // Held across a write and its observation when there is an observer.
+  absl::Mutex observed_write_mu_;
 };
 
 absl::Status FromRocks(const rocksdb::Status& status);

@@ -65,7 +65,8 @@ void Backends::Prepare(grpc::ClientContext* context,
 }
 
 void Backends::ApplyUserChanges(const grpc::ClientContext& context,
-                                const grpc::Status& status) const {
+                                const grpc::Status& status,
+                                const scim::identity::v1::User* written) const {
   if (user_cache_ == nullptr) return;
   const auto& trailers = context.GetServerTrailingMetadata();
   auto it = trailers.find(kUserChangesTrailer);
@@ -89,6 +90,17 @@ void Backends::ApplyUserChanges(const grpc::ClientContext& context,
   if (changes.ParseFromArray(it->second.data(),
                              static_cast<int>(it->second.size()))) {
     user_cache_->Apply(changes);
+    if (written == nullptr) return;
+    // The reply is the user as the call's last change to it left it.
+    uint64_t seq = 0;
+    for (const auto& c : changes.changes()) {
+      if (c.user_id() == written->id() &&
+          c.tenant_id() == written->tenant_id()) {
+        seq = std::max(seq, c.seq());
+      }
+    }
+    user_cache_->FillWritten(changes.incarnation(), seq, written->tenant_id(),
+                             *written);
   } else {
     // Unreadable: whatever it named may be stale.
     user_cache_->Revoke();

@@ -57,7 +57,8 @@ class Backends {
     Prepare(&context, caller);
     Reply reply;
     grpc::Status status = rpc(&context, &reply);
-    ApplyUserChanges(context, status);
+    ApplyUserChanges(context, status,
+                     status.ok() ? WrittenUser(reply) : nullptr);
     absl::Status s = Convert(context, status);
     if (!s.ok()) return s;
     return reply;
@@ -93,8 +94,19 @@ class Backends {
 
  private:
   void Prepare(grpc::ClientContext* context, const CallerInfo& caller) const;
+  // `written`: the user a write replied with; the cache keeps it when the
+  // trailer says which change of the feed it is.
   void ApplyUserChanges(const grpc::ClientContext& context,
-                        const grpc::Status& status) const;
+                        const grpc::Status& status,
+                        const scim::identity::v1::User* written) const;
+  static const scim::identity::v1::User* WrittenUser(
+      const scim::identity::v1::User& user) {
+    return &user;
+  }
+  template <typename Reply>
+  static const scim::identity::v1::User* WrittenUser(const Reply&) {
+    return nullptr;
+  }
   static absl::Status Convert(const grpc::ClientContext& context,
                               const grpc::Status& status);
 

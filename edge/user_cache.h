@@ -3,10 +3,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "absl/synchronization/mutex.h"
 #include "scim/identity/v1/identity.pb.h"
 
@@ -32,6 +35,13 @@ class UserCache {
   uint64_t FillTicket() const;
   void Fill(uint64_t ticket, const std::string& tenant,
             const scim::identity::v1::User& user);
+  // A user as a write's reply gave it, `seq` being the number the feed
+  // `incarnation` gave the write's change to it (the reply's trailer): kept
+  // only while no later change to that user (or its tenant) has arrived,
+  // and then kept through the stream's copy of that same change.
+  void FillWritten(uint64_t incarnation, uint64_t seq,
+                   const std::string& tenant,
+                   const scim::identity::v1::User& user);
 
   // A cached user's JSON as GET answers it without attributes or
   // excludedAttributes, so a hit skips rendering it again.
@@ -60,11 +70,46 @@ class UserCache {
   struct Entry {
     std::shared_ptr<const scim::identity::v1::User> user;
     std::shared_ptr<const Rendered> rendered;
+    // The feed's number of the change this copy reflects; 0 when fetched,
+    // so that any change drops it.
+    uint64_t seq = 0;
+    // Its place in the eviction order (`order_`).
+    uint64_t order = 0;
   };
+  using TenantUsers = absl::flat_hash_map<std::string, Entry>;
+  // What was dropped under the lock, freed after it is released: dropping a
+  // whole tenant frees every user object, which must not stall the
+  // requests waiting for the lock.
+  struct OrderItem {
+    std::string tenant, id;
+    uint64_t order;
+  };
+  struct Dropped {
+    std::vector<Entry> entries;
+    std::vector<TenantUsers> tenants;
+    std::deque<OrderItem> order;
+  };
+  // Where a fill goes, the oldest fill evicted beyond capacity.
+  void PutLocked(const std::string& tenant, const std::string& id, Entry entry,
+                 Dropped* dropped) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Changes to users are ordered per stripe of user ids (a fixed table
+  // instead of one number per user ever changed).
+  static constexpr size_t kStripes = 4096;
+  static size_t StripeOf(const std::string& tenant, const std::string& id);
+  // Whether a copy numbered `seq` by the current feed is newer than every
+  // change that arrived for `tenant`/`id`.
+  bool OrderedAfterChangesLocked(uint64_t seq, const std::string& tenant,
+                                 const std::string& id) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // nullptr while no lease is held.
   const Entry* FindLocked(const std::string& tenant,
                           const std::string& id) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void ClearLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whatever the lease.
+  const Entry* EntryLocked(const std::string& tenant,
+                           const std::string& id) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ClearLocked(Dropped* dropped) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const size_t capacity_;
   const Clock::duration lease_;
@@ -73,8 +118,19 @@ class UserCache {
   Clock::time_point lease_end_ ABSL_GUARDED_BY(mu_){};
   size_t entries_ ABSL_GUARDED_BY(mu_) = 0;
   // tenant -> user id -> user: a tenant-wide change drops one inner map.
-  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, Entry>>
-      users_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, TenantUsers> users_ ABSL_GUARDED_BY(mu_);
+  // Fills, oldest first; an item is current while its entry has its order.
+  std::deque<OrderItem> order_ ABSL_GUARDED_BY(mu_);
+  uint64_t last_order_ ABSL_GUARDED_BY(mu_) = 0;
+  // The feed numbering the changes (from the stream's reset), and the
+  // number at that reset: what came before it is not known change by change.
+  uint64_t incarnation_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t floor_ ABSL_GUARDED_BY(mu_) = 0;
+  // The last change number seen per stripe of users and per tenant (changes
+  // to every user of it).
+  std::vector<uint64_t> stripe_seq_ ABSL_GUARDED_BY(mu_) =
+      std::vector<uint64_t>(kStripes, 0);
+  absl::flat_hash_map<std::string, uint64_t> tenant_seq_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace scim::edge

@@ -92,8 +92,19 @@ web::http::http_response UsersHandler::UserResponse(
   auto projection = ProjectionFromQuery(ctx);
   if (!projection.ok()) return ErrorResponse(projection.status());
   std::string location = ctx.base_url + "/Users/" + user.id();
-  web::http::http_response r = JsonResponse(
-      code, Project(UserToJson(user, location), *projection, UserResource()));
+  std::string body =
+      Project(UserToJson(user, location), *projection, UserResource())
+          .serialize();
+  UserCache* cache = backends_->user_cache();
+  if (cache != nullptr && projection->attributes.empty() &&
+      projection->excluded.empty()) {
+    // What the next GET answers, if the cache kept this user (a write's
+    // reply is kept): rendered once, here.
+    cache->StoreRendered(ctx.tenant.id(), user.id(),
+                         {location, user.meta().version(), body});
+  }
+  web::http::http_response r(code);
+  r.set_body(std::move(body), kScimContentType);
   r.headers().add("Location", location);
   r.headers().add("ETag", ETagFor(user.meta().version()));
   return r;

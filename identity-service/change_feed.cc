@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <iostream>
+#include <map>
+#include <random>
 #include <set>
 #include <thread>
 #include <utility>
 
 #include "absl/strings/string_view.h"
 #include "common/user_change_headers.h"
+#include "identity-service/identity_db.h"
 
 namespace scim::identity {
 namespace {
@@ -24,6 +27,15 @@ constexpr absl::Duration kOwnChangesEvery = absl::Milliseconds(5);
 thread_local uint64_t pending_seq = 0;
 thread_local pb::UserChanges published;
 thread_local std::string caller_watcher;
+// Random, so a restarted identity-service is told apart from the one whose
+// numbers a watcher holds; never 0, which watchers read as "unknown".
+uint64_t NewIncarnation() {
+  std::random_device device;
+  uint64_t n = 0;
+  while (n == 0) n = (uint64_t{device()} << 32) | device();
+  return n;
+}
+
 // Beyond this many, a reply's trailer names whole tenants.
 constexpr int kMaxTrailerChanges = 256;
 
@@ -59,15 +71,35 @@ class BatchChanges : public rocksdb::WriteBatch::Handler {
     Note(family, key, false);
     return rocksdb::Status::OK();
   }
-  void LogData(const rocksdb::Slice&) override {}
+  void LogData(const rocksdb::Slice& blob) override {
+    if (blob == rocksdb::Slice(kGroupWritesKeepRenderings)) {
+      groups_keep_renderings_ = true;
+    }
+  }
 
-  std::vector<pb::UserChange> changes;
+  // The batch's changes: its users, and whole tenants where it wrote a
+  // tenant, a range, or a group (unless it said that group writes keep
+  // renderings).
+  std::vector<pb::UserChange> Changes() {
+    if (!groups_keep_renderings_) {
+      for (auto& tenant : group_tenants_) {
+        pb::UserChange change;
+        change.set_tenant_id(std::move(tenant));
+        changes_.push_back(std::move(change));
+      }
+    }
+    return std::move(changes_);
+  }
 
  private:
   void Note(uint32_t family, const rocksdb::Slice& key, bool range) {
     if (family != users_ && family != groups_ && family != tenants_) return;
     absl::string_view k(key.data(), key.size());
     size_t nul = k.find('\0');
+    if (family == groups_ && !range) {
+      group_tenants_.insert(std::string(k.substr(0, nul)));
+      return;
+    }
     pb::UserChange change;
     change.set_tenant_id(std::string(k.substr(0, nul)));
     // A group's name or retirement shows in every member's rendering, and a
@@ -75,9 +107,12 @@ class BatchChanges : public rocksdb::WriteBatch::Handler {
     if (family == users_ && !range && nul != absl::string_view::npos) {
       change.set_user_id(std::string(k.substr(nul + 1)));
     }
-    changes.push_back(std::move(change));
+    changes_.push_back(std::move(change));
   }
   uint32_t users_, groups_, tenants_;
+  std::vector<pb::UserChange> changes_;
+  std::set<std::string> group_tenants_;
+  bool groups_keep_renderings_ = false;
 };
 
 class ReplyWait : public grpc::experimental::Interceptor {
@@ -124,7 +159,8 @@ ChangeFeed::ChangeFeed(uint32_t users_family, uint32_t groups_family,
     : users_family_(users_family),
       groups_family_(groups_family),
       tenants_family_(tenants_family),
-      options_(options) {}
+      options_(options),
+      incarnation_(NewIncarnation()) {}
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
 ChangeFeed::ReplyInterceptor() {
@@ -139,14 +175,19 @@ void ChangeFeed::SetCaller(std::string watcher) {
 
 void ChangeFeed::Publish(const rocksdb::WriteBatch& batch) {
   BatchChanges parsed(users_family_, groups_family_, tenants_family_);
-  if (!batch.Iterate(&parsed).ok() || parsed.changes.empty()) return;
-  if (!caller_watcher.empty()) {
-    for (const auto& c : parsed.changes) *published.add_changes() = c;
-  }
+  if (!batch.Iterate(&parsed).ok()) return;
+  std::vector<pb::UserChange> changes = parsed.Changes();
+  if (changes.empty()) return;
   absl::MutexLock lock(&mu_);
-  if (watchers_.empty()) return;
-  for (auto& c : parsed.changes) Append(std::move(c), caller_watcher);
-  pending_seq = seq_;
+  // Without watchers nothing is numbered: a trailer's changes then carry
+  // seq 0, which no cache orders against anything.
+  bool numbered = !watchers_.empty();
+  for (auto& c : changes) {
+    if (numbered) c.set_seq(seq_ + 1);
+    if (!caller_watcher.empty()) *published.add_changes() = c;
+    if (numbered) Append(std::move(c), caller_watcher);
+  }
+  if (numbered) pending_seq = seq_;
 }
 
 void ChangeFeed::Append(pb::UserChange change, const std::string& origin) {
@@ -158,11 +199,19 @@ void ChangeFeed::BeforeReply(
     std::multimap<std::string, std::string>* trailers) {
   if (published.changes_size() > 0) {
     if (published.changes_size() > kMaxTrailerChanges) {
-      std::set<std::string> tenants;
-      for (const auto& c : published.changes()) tenants.insert(c.tenant_id());
+      std::map<std::string, uint64_t> tenants;  // tenant -> its last seq
+      for (const auto& c : published.changes()) {
+        uint64_t& last = tenants[c.tenant_id()];
+        last = std::max(last, c.seq());
+      }
       published.Clear();
-      for (const auto& t : tenants) published.add_changes()->set_tenant_id(t);
+      for (const auto& [tenant, seq] : tenants) {
+        auto* change = published.add_changes();
+        change->set_tenant_id(tenant);
+        change->set_seq(seq);
+      }
     }
+    published.set_incarnation(incarnation_);
     trailers->emplace(kUserChangesTrailer, published.SerializeAsString());
     published.Clear();
   }
@@ -235,6 +284,7 @@ grpc::Status ChangeFeed::Serve(
     me = watchers_.insert(watchers_.end(), w);
     hello.set_seq(seq_);
     hello.set_reset(true);
+    hello.set_incarnation(incarnation_);
   }
   bool reader_done = false;
   // Acks and pings arrive while changes go out.
@@ -292,6 +342,7 @@ grpc::Status ChangeFeed::Serve(
         Trim();
       }
       out.set_seq(me->sent_seq);
+      out.set_incarnation(incarnation_);
       if (me->ping > me->ponged) {
         me->ponged = me->ping;
         me->last_pong = absl::Now();

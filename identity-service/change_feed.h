@@ -90,6 +90,7 @@ class ChangeFeed {
 
   const uint32_t users_family_, groups_family_, tenants_family_;
   const Options options_;
+  const uint64_t incarnation_;
   absl::Mutex mu_;
   uint64_t seq_ ABSL_GUARDED_BY(mu_) = 0;
   // Changes with seq in (seq_ - log_.size(), seq_], oldest first.

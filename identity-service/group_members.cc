@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -231,7 +232,19 @@ absl::StatusOr<UserStore::MemberResult> UserStore::UpdateMembers(
   if (result.added == 0 && result.removed == 0 && dangling == 0 && !renamed) {
     return result;
   }
-  if (renamed) state->set_name(change.group_display);
+  // A new name shows in the rendering of every member; of a group that had
+  // none, only in those this batch writes.
+  bool others_see_name = false;
+  if (renamed) {
+    std::string prefix = KeyPrefix({tenant, change.group_id});
+    std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(
+        rocksdb::ReadOptions(), db_->family(kMemberships)));
+    it->Seek(prefix);
+    others_see_name =
+        !it->status().ok() || (it->Valid() && it->key().starts_with(prefix));
+    state->set_name(change.group_display);
+  }
+  if (!others_see_name) batch.PutLogData(kGroupWritesKeepRenderings);
   state->set_member_count(std::max<int64_t>(
       0, state->member_count() + result.added - result.removed - dangling));
   state->set_version(state->version() + 1);
@@ -252,6 +265,7 @@ void UserStore::NoteMemberGone(const std::string& tenant,
   state->set_version(state->version() + 1);
   batch->Put(db_->family(kGroups), Key({tenant, group_id}),
              state->SerializeAsString());
+  batch->PutLogData(kGroupWritesKeepRenderings);
 }
 
 absl::Status UserStore::RemoveGroup(const std::string& tenant,

@@ -22,6 +22,13 @@ enum Family : size_t {
   kGroups,        // tenant id, group (role) id -> GroupState
 };
 
+// Log data (not stored) in a batch whose kGroups writes keep every user's
+// rendering as it was (a member count or version, not a name or a
+// retirement): the change feed then names only the users the batch wrote,
+// not the whole tenant.
+inline constexpr char kGroupWritesKeepRenderings[] =
+    "scim: group writes keep renderings";
+
 inline std::vector<std::string> IdentityFamilies() {
   return {"tenants", "tenant_names", "tokens", "tenant_tokens",
           "users",   "user_index",   "outbox", "memberships",

@@ -121,12 +121,14 @@ source "$ROOT/scripts/free_port.sh"
 FREE_PORTS_FILE="$WORK/ports"
 
 # start_service NAME: starts $BIN/NAME with the stack's environment, logging
-# to $RUN/NAME.log, and records its pid (identity's also in IDENTITY_PID).
+# to $RUN/NAME.log, and records its pid (identity's also in IDENTITY_PID,
+# the edge's in EDGE_PID).
 start_service() {
   local name="$1"
   "$BIN/$name" >>"$RUN/$name.log" 2>&1 &
   pids+=($!)
   if [ "$name" = identity-service ]; then IDENTITY_PID=$!; fi
+  if [ "$name" = scim-edge ]; then EDGE_PID=$!; fi
 }
 
 wait_ready() {  # wait_ready [SECONDS]
@@ -361,6 +363,8 @@ run_size() {
   R[$size:half_rate_target]=$half
 
   R[$size:rss_mb]=$(max_of "${R[$size:rss_mb]}" "$(peak_rss_mb "$IDENTITY_PID")")
+  # The edge's user cache (SCIM_USER_CACHE_SIZE) is most of its memory.
+  R[$size:edge_rss_mb]=$(peak_rss_mb "$EDGE_PID")
   stop_stack
   local bytes users
   bytes=$(du -sb "$RUN/data/identity" | cut -f1)
@@ -411,6 +415,8 @@ TABLE="$WORK/table.txt"
          "p99 $(ms "${R[$size:get_user_half:p99]}") ms"
     echo "identity-service: peak RSS ${R[$size:rss_mb]} MB; on disk ${R[$size:disk_bytes]} B" \
          "= ${R[$size:bytes_per_user]} B/user (${R[$size:users_stored]} users, after a clean stop)"
+    echo "scim-edge: peak RSS $(get "$size:edge_rss_mb") MB (its user cache holds up to" \
+         "${SCIM_USER_CACHE_SIZE:-100000} users)"
     echo "durability: ${R[$size:durability]}"
   done
 
@@ -462,8 +468,8 @@ mkdir -p "$(dirname "$JSON")"
     printf '    {\n      "users": %d,\n      "loaded_by": "%s",\n      "load_seconds": %s,\n      "sync_seconds": %s,\n' \
       "$size" "$(json_str "${R[$size:load_how]}")" "$(num "$(get "$size:load_seconds")")" \
       "$(num "$(get "$size:sync_seconds")")"
-    printf '      "half_rate_target_rps": %s,\n      "identity_peak_rss_mb": %s,\n' \
-      "${R[$size:half_rate_target]}" "${R[$size:rss_mb]}"
+    printf '      "half_rate_target_rps": %s,\n      "identity_peak_rss_mb": %s,\n      "edge_peak_rss_mb": %s,\n' \
+      "${R[$size:half_rate_target]}" "${R[$size:rss_mb]}" "$(num "$(get "$size:edge_rss_mb")")"
     printf '      "identity_disk_bytes": %s,\n      "identity_bytes_per_user": %s,\n      "users_stored": %s,\n' \
       "${R[$size:disk_bytes]}" "${R[$size:bytes_per_user]}" "${R[$size:users_stored]}"
     printf '      "durability": "%s",\n      "workloads": {\n' "$(json_str "${R[$size:durability]}")"

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -321,6 +322,100 @@ TEST_F(EdgeReplicasTest, CachedUsersFollowEveryWriteOnEveryEdge) {
   ASSERT_EQ(deleted.status, 204) << deleted.raw;
   EXPECT_EQ(on_replica().status, 404);
   EXPECT_EQ(on_main().status, 404);
+}
+
+// The edge's GetUser calls to identity-service, from its /metrics.
+double GetUserCalls(int port) {
+  static const std::regex kSeries(
+      R"(grpc_client_handled_total\{grpc_service="scim\.identity\.v1\.)"
+      R"(IdentityService",grpc_method="GetUser",grpc_code="OK"\} (\S+))");
+  HttpResult r = Stack::HttpAt(port, "GET", "/metrics", "", {});
+  std::smatch m;
+  return std::regex_search(r.raw, m, kSeries) ? std::stod(m[1]) : 0;
+}
+
+TEST_F(EdgeReplicasTest, AWritesReplyIsWhatItsEdgeServesNext) {
+  auto [tenant, token] = NewTenant("written");
+  std::map<std::string, std::string> auth = {
+      {"Authorization", "Bearer " + token}};
+  auto title = [](const HttpResult& r) {
+    return r.body.has_field("title") ? r.body.at("title").as_string() : "";
+  };
+  auto patch_title = [&](int port, const std::string& base,
+                         const std::string& id, const std::string& value) {
+    return Stack::HttpAt(
+        port, "PATCH", base + "/Users/" + id,
+        R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations":[{"op":"replace","path":"title","value":")" +
+            value + R"("}]})",
+        auth);
+  };
+  const int main_port = stack_->http_port();
+  // The cache serves only under its lease, which a slow machine may let
+  // lapse for a moment: a few users, one of which must be served unread.
+  std::string id;
+  bool served_unread = false;
+  for (int attempt = 0; attempt < 3 && !served_unread; ++attempt) {
+    HttpResult created =
+        stack_->Http("POST", "/scim/v2/Users",
+                     R"({"userName":"written)" + std::to_string(attempt) +
+                         R"(@example.com","title":"One"})",
+                     auth);
+    ASSERT_EQ(created.status, 201) << created.raw;
+    id = created.body.at("id").as_string();
+    double before = GetUserCalls(main_port);
+    for (int i = 0; i < 2; ++i) {
+      HttpResult got = stack_->Http("GET", "/scim/v2/Users/" + id, "", auth);
+      ASSERT_EQ(got.status, 200) << got.raw;
+      ASSERT_EQ(title(got), "One");
+      ASSERT_EQ(got.headers["etag"], created.headers["etag"]);
+    }
+    served_unread = GetUserCalls(main_port) == before;
+  }
+  EXPECT_TRUE(served_unread)
+      << "the edge read back a user its own POST had just returned";
+
+  // Each edge's writes replace its copy; the other edge's writes drop it.
+  for (int round = 0; round < 10; ++round) {
+    bool on_main = round % 2 == 0;
+    int port = on_main ? main_port : replica_port_;
+    std::string base = on_main ? "/scim/v2" : kReplicaBase;
+    std::string value = "Round " + std::to_string(round);
+    HttpResult patched = patch_title(port, base, id, value);
+    ASSERT_EQ(patched.status, 200) << patched.raw;
+    EXPECT_EQ(title(stack_->Http("GET", "/scim/v2/Users/" + id, "", auth)),
+              value)
+        << "round " << round;
+    EXPECT_EQ(title(Stack::HttpAt(replica_port_, "GET",
+                                  std::string(kReplicaBase) + "/Users/" + id,
+                                  "", auth)),
+              value)
+        << "round " << round;
+  }
+
+  // A new member's groups change, not anyone else's: another user the main
+  // edge holds stays held when a group gains a member through the replica.
+  HttpResult other = stack_->Http(
+      "POST", "/scim/v2/Users",
+      R"({"userName":"bystander@example.com","title":"Still"})", auth);
+  ASSERT_EQ(other.status, 201) << other.raw;
+  std::string other_id = other.body.at("id").as_string();
+  HttpResult group = Stack::HttpAt(
+      replica_port_, "POST", std::string(kReplicaBase) + "/Groups",
+      R"({"displayName":"Written Group","members":[{"value":")" + id +
+          R"("}]})",
+      auth);
+  ASSERT_EQ(group.status, 201) << group.raw;
+  double before = GetUserCalls(main_port);
+  HttpResult bystander =
+      stack_->Http("GET", "/scim/v2/Users/" + other_id, "", auth);
+  ASSERT_EQ(bystander.status, 200) << bystander.raw;
+  EXPECT_EQ(title(bystander), "Still");
+  EXPECT_EQ(GetUserCalls(main_port), before);
+  HttpResult member = stack_->Http("GET", "/scim/v2/Users/" + id, "", auth);
+  ASSERT_TRUE(member.body.has_field("groups")) << member.raw;
+  EXPECT_EQ(member.body.at("groups").as_array().at(0).at("display").as_string(),
+            "Written Group");
 }
 
 }  // namespace

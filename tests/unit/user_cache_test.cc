@@ -100,5 +100,139 @@ TEST(UserCacheTest, StaysWithinItsCapacity) {
   EXPECT_NE(cache.Find("t", "9"), nullptr);
 }
 
+// What the stream's first message says: feed `incarnation`, at `seq`.
+pb::UserChanges Reset(uint64_t incarnation, uint64_t seq) {
+  pb::UserChanges c;
+  c.set_reset(true);
+  c.set_incarnation(incarnation);
+  c.set_seq(seq);
+  return c;
+}
+
+// One numbered change (a user, or the whole tenant when `id` is empty).
+pb::UserChanges Numbered(const std::string& tenant, const std::string& id,
+                         uint64_t seq, uint64_t incarnation = 7) {
+  pb::UserChanges c = Change(tenant, id);
+  c.mutable_changes(0)->set_seq(seq);
+  c.set_incarnation(incarnation);
+  c.set_seq(seq);
+  return c;
+}
+
+// A write through this edge: its trailer, then the reply kept.
+void Written(UserCache& cache, const std::string& id, const std::string& title,
+             uint64_t seq) {
+  cache.Apply(Numbered("t", id, seq));
+  cache.FillWritten(7, seq, "t", NewUser(id, title));
+}
+
+TEST(UserCacheTest, AWritesReplyOutlivesTheStreamsCopyOfItsChangeOnly) {
+  UserCache cache(10, std::chrono::seconds(5));
+  cache.Renew(Clock::now());
+  cache.Apply(Reset(7, 10));
+  Written(cache, "a", "mine", 11);
+  ASSERT_NE(cache.Find("t", "a"), nullptr);
+  EXPECT_EQ(cache.Find("t", "a")->title(), "mine");
+  cache.Apply(Numbered("t", "a", 11));  // the backstop of the same change
+  ASSERT_NE(cache.Find("t", "a"), nullptr);
+  cache.Apply(Numbered("t", "a", 12));  // a later write, by anyone
+  EXPECT_EQ(cache.Find("t", "a"), nullptr);
+}
+
+TEST(UserCacheTest, AReplyOvertakenByALaterChangeIsNotKept) {
+  UserCache cache(10, std::chrono::seconds(5));
+  cache.Renew(Clock::now());
+  cache.Apply(Reset(7, 10));
+  // Another edge's write (12) reached the stream before this edge's reply
+  // to an earlier write (11) came back.
+  cache.Apply(Numbered("t", "a", 12));
+  Written(cache, "a", "older", 11);
+  EXPECT_EQ(cache.Find("t", "a"), nullptr);
+  // A later change to the whole tenant overtakes it just as well.
+  cache.Apply(Numbered("t", "", 20));
+  Written(cache, "b", "older", 15);
+  EXPECT_EQ(cache.Find("t", "b"), nullptr);
+  Written(cache, "b", "newer", 21);
+  EXPECT_NE(cache.Find("t", "b"), nullptr);
+}
+
+TEST(UserCacheTest, RepliesOrderedByNoKnownFeedAreNotKept) {
+  UserCache cache(10, std::chrono::seconds(5));
+  cache.Renew(Clock::now());
+  cache.FillWritten(7, 11, "t", NewUser("a", "x"));  // before any reset
+  EXPECT_EQ(cache.Find("t", "a"), nullptr);
+  cache.Apply(Reset(7, 10));
+  cache.FillWritten(8, 11, "t", NewUser("a", "x"));  // another incarnation
+  EXPECT_EQ(cache.Find("t", "a"), nullptr);
+  cache.FillWritten(7, 10, "t", NewUser("a", "x"));  // not after the reset
+  EXPECT_EQ(cache.Find("t", "a"), nullptr);
+  cache.FillWritten(7, 0, "t", NewUser("a", "x"));  // unnumbered
+  EXPECT_EQ(cache.Find("t", "a"), nullptr);
+  UserCache no_lease(10, std::chrono::seconds(5));
+  no_lease.Apply(Reset(7, 10));
+  no_lease.FillWritten(7, 11, "t", NewUser("a", "x"));
+  no_lease.Renew(Clock::now());
+  EXPECT_EQ(no_lease.Find("t", "a"), nullptr);
+}
+
+TEST(UserCacheTest, ChangesWithoutAnOrderDropWrittenCopies) {
+  UserCache cache(10, std::chrono::seconds(5));
+  cache.Renew(Clock::now());
+  cache.Apply(Reset(7, 10));
+  Written(cache, "a", "x", 11);
+  Written(cache, "b", "x", 12);
+  cache.Apply(Change("t", "a"));  // no number
+  EXPECT_EQ(cache.Find("t", "a"), nullptr);
+  cache.Apply(Numbered("t", "b", 12, 9));  // another feed's number
+  EXPECT_EQ(cache.Find("t", "b"), nullptr);
+}
+
+TEST(UserCacheTest, ATenantWideChangeKeepsOnlyNewerCopies) {
+  UserCache cache(10, std::chrono::seconds(5));
+  cache.Renew(Clock::now());
+  cache.Apply(Reset(7, 10));
+  Written(cache, "a", "x", 11);
+  Written(cache, "b", "x", 13);
+  cache.Fill(cache.FillTicket(), "t", NewUser("c", "fetched"));
+  cache.Apply(Numbered("t", "", 12));
+  EXPECT_EQ(cache.Find("t", "a"), nullptr);
+  EXPECT_NE(cache.Find("t", "b"), nullptr);
+  EXPECT_EQ(cache.Find("t", "c"), nullptr);
+  EXPECT_EQ(cache.size(), 1u);
+  // A new stream (a reset) starts over: nothing kept, numbers anew.
+  cache.Apply(Reset(9, 3));
+  EXPECT_EQ(cache.size(), 0u);
+  cache.Apply(Numbered("t", "a", 4, 9));
+  cache.FillWritten(9, 4, "t", NewUser("a", "y"));
+  EXPECT_NE(cache.Find("t", "a"), nullptr);
+}
+
+TEST(UserCacheTest, EvictsTheOldestFillBeyondCapacity) {
+  UserCache cache(3, std::chrono::seconds(5));
+  cache.Renew(Clock::now());
+  for (const char* id : {"a", "b", "c"}) {
+    cache.Fill(cache.FillTicket(), "t", NewUser(id, "x"));
+  }
+  cache.Fill(cache.FillTicket(), "t", NewUser("a", "again"));  // now newest
+  cache.Fill(cache.FillTicket(), "t", NewUser("d", "x"));
+  EXPECT_EQ(cache.size(), 3u);
+  EXPECT_EQ(cache.Find("t", "b"), nullptr);
+  EXPECT_NE(cache.Find("t", "a"), nullptr);
+  EXPECT_NE(cache.Find("t", "c"), nullptr);
+  EXPECT_NE(cache.Find("t", "d"), nullptr);
+  // Dropped users free their place: nothing else is evicted for them.
+  cache.Apply(Change("t", "c"));
+  cache.Fill(cache.FillTicket(), "t", NewUser("e", "x"));
+  EXPECT_EQ(cache.size(), 3u);
+  EXPECT_NE(cache.Find("t", "a"), nullptr);
+  EXPECT_NE(cache.Find("t", "d"), nullptr);
+  // Many refills of one user never grow past capacity.
+  for (int i = 0; i < 5000; ++i) {
+    cache.Fill(cache.FillTicket(), "t", NewUser("a", std::to_string(i)));
+  }
+  EXPECT_EQ(cache.size(), 3u);
+  EXPECT_EQ(cache.Find("t", "a")->title(), "4999");
+}
+
 }  // namespace
 }  // namespace scim::edge
