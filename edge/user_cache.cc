@@ -25,9 +25,16 @@ const UserCache::Entry* UserCache::EntryLocked(const std::string& tenant,
 
 std::shared_ptr<const pb::User> UserCache::Find(const std::string& tenant,
                                                 const std::string& id) const {
-  absl::MutexLock lock(&mu_);
-  const Entry* e = FindLocked(tenant, id);
-  return e == nullptr ? nullptr : e->user;
+  std::shared_ptr<const std::string> bytes;
+  {
+    absl::MutexLock lock(&mu_);
+    const Entry* e = FindLocked(tenant, id);
+    if (e == nullptr) return nullptr;
+    bytes = e->user;
+  }
+  auto user = std::make_shared<pb::User>();
+  if (!user->ParseFromString(*bytes)) return nullptr;
+  return user;
 }
 
 std::shared_ptr<const UserCache::Rendered> UserCache::FindRendered(
@@ -49,8 +56,7 @@ void UserCache::StoreRendered(const std::string& tenant, const std::string& id,
   auto t = users_.find(tenant);
   if (t == users_.end()) return;
   auto u = t->second.find(id);
-  if (u == t->second.end() ||
-      u->second.user->meta().version() != shared->version) {
+  if (u == t->second.end() || u->second.version != shared->version) {
     return;
   }
   u->second.rendered = std::move(shared);
@@ -64,11 +70,13 @@ uint64_t UserCache::FillTicket() const {
 void UserCache::Fill(uint64_t ticket, const std::string& tenant,
                      const pb::User& user) {
   if (capacity_ == 0) return;
-  auto copy = std::make_shared<const pb::User>(user);
+  auto copy = std::make_shared<const std::string>(user.SerializeAsString());
   Dropped dropped;
   absl::MutexLock lock(&mu_);
   if (ticket != generation_ || Clock::now() >= lease_end_) return;
-  PutLocked(tenant, user.id(), Entry{std::move(copy), nullptr, 0, 0}, &dropped);
+  PutLocked(tenant, user.id(),
+            Entry{std::move(copy), user.meta().version(), nullptr, 0, 0},
+            &dropped);
 }
 
 void UserCache::PutLocked(const std::string& tenant, const std::string& id,
@@ -111,7 +119,7 @@ void UserCache::PutLocked(const std::string& tenant, const std::string& id,
 void UserCache::FillWritten(uint64_t incarnation, uint64_t seq,
                             const std::string& tenant, const pb::User& user) {
   if (capacity_ == 0 || seq == 0 || incarnation == 0) return;
-  auto copy = std::make_shared<const pb::User>(user);
+  auto copy = std::make_shared<const std::string>(user.SerializeAsString());
   Dropped dropped;
   absl::MutexLock lock(&mu_);
   if (Clock::now() >= lease_end_ || incarnation != incarnation_ ||
@@ -121,7 +129,8 @@ void UserCache::FillWritten(uint64_t incarnation, uint64_t seq,
   if (const Entry* e = EntryLocked(tenant, user.id()); e && e->seq > seq) {
     return;
   }
-  PutLocked(tenant, user.id(), Entry{std::move(copy), nullptr, seq, 0},
+  PutLocked(tenant, user.id(),
+            Entry{std::move(copy), user.meta().version(), nullptr, seq, 0},
             &dropped);
 }
 

@@ -68,7 +68,10 @@ class UserCache {
 
  private:
   struct Entry {
-    std::shared_ptr<const scim::identity::v1::User> user;
+    // Serialized: a third of the memory of the message, parsed only by the
+    // few callers that need the message (PATCH, If-Match).
+    std::shared_ptr<const std::string> user;
+    int64_t version = 0;
     std::shared_ptr<const Rendered> rendered;
     // The feed's number of the change this copy reflects; 0 when fetched,
     // so that any change drops it.
