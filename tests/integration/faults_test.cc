@@ -282,9 +282,12 @@ TEST_F(FaultsTest, KillDashNineUnderWriteLoadLosesNoAcknowledgedWrite) {
 TEST_F(FaultsTest, IdentityDownIs503WithinTheDeadlineThenRecovers) {
   std::string id = Create("outage");
   stack_->Stop("identity-service", SIGKILL);
+  // The lookup first: the edge may answer a GET by id from its user cache
+  // (its POST reply is kept) until it notices the outage, which a failed
+  // call to identity-service tells it at once.
   const std::vector<std::pair<std::string, std::string>> requests = {
-      {"GET", "/scim/v2/Users/" + id},
       {"GET", "/scim/v2/Users?filter=userName%20eq%20%22outage%22"},
+      {"GET", "/scim/v2/Users/" + id},
       {"POST", "/scim/v2/Users"},
       {"PATCH", "/scim/v2/Users/" + id},
       {"DELETE", "/scim/v2/Users/" + id},
