@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/hash/hash.h"
 #include "absl/synchronization/mutex.h"
 #include "scim/identity/v1/identity.pb.h"
 
@@ -80,13 +79,13 @@ class UserCache {
     uint64_t order = 0;
   };
   using TenantUsers = absl::flat_hash_map<std::string, Entry>;
-  // What was dropped under the lock, freed after it is released: dropping a
-  // whole tenant frees every user object, which must not stall the
-  // requests waiting for the lock.
   struct OrderItem {
     std::string tenant, id;
     uint64_t order;
   };
+  // What was dropped under the lock, freed after it is released: dropping a
+  // whole tenant frees every user object, which must not stall the
+  // requests waiting for the lock.
   struct Dropped {
     std::vector<Entry> entries;
     std::vector<TenantUsers> tenants;
