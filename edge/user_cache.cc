@@ -4,9 +4,20 @@
 #include <functional>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+
 namespace scim::edge {
 
 namespace pb = scim::identity::v1;
+
+namespace {
+
+// As `userName eq` compares, in identity-service's filters and index.
+std::string FoldUserName(const std::string& user_name) {
+  return absl::AsciiStrToLower(user_name);
+}
+
+}  // namespace
 
 const UserCache::Entry* UserCache::FindLocked(const std::string& tenant,
                                               const std::string& id) const {
@@ -35,6 +46,20 @@ std::shared_ptr<const pb::User> UserCache::Find(const std::string& tenant,
   auto user = std::make_shared<pb::User>();
   if (!user->ParseFromString(*bytes)) return nullptr;
   return user;
+}
+
+std::string UserCache::FindIdByUserName(const std::string& tenant,
+                                        const std::string& user_name) const {
+  std::string name = FoldUserName(user_name);
+  absl::MutexLock lock(&mu_);
+  if (Clock::now() >= lease_end_) return "";
+  auto t = names_.find(tenant);
+  if (t == names_.end()) return "";
+  auto n = t->second.find(name);
+  if (n == t->second.end()) return "";
+  const Entry* e = EntryLocked(tenant, n->second);
+  if (e == nullptr || e->name != name) return "";
+  return n->second;
 }
 
 std::shared_ptr<const UserCache::Rendered> UserCache::FindRendered(
@@ -75,7 +100,8 @@ void UserCache::Fill(uint64_t ticket, const std::string& tenant,
   absl::MutexLock lock(&mu_);
   if (ticket != generation_ || Clock::now() >= lease_end_) return;
   PutLocked(tenant, user.id(),
-            Entry{std::move(copy), user.meta().version(), nullptr, 0, 0},
+            Entry{std::move(copy), user.meta().version(), nullptr, 0, 0,
+                  FoldUserName(user.user_name())},
             &dropped);
 }
 
@@ -86,9 +112,11 @@ void UserCache::PutLocked(const std::string& tenant, const std::string& id,
   if (slot.user == nullptr) {
     ++entries_;
   } else {
+    if (slot.name != entry.name) ForgetNameLocked(tenant, slot.name, id);
     dropped->entries.push_back(std::move(slot));
   }
   slot = std::move(entry);
+  if (!slot.name.empty()) names_[tenant][slot.name] = id;
   order_.push_back(OrderItem{tenant, id, slot.order});
   while (entries_ > capacity_ && !order_.empty()) {
     OrderItem oldest = std::move(order_.front());
@@ -97,9 +125,7 @@ void UserCache::PutLocked(const std::string& tenant, const std::string& id,
     if (t == users_.end()) continue;
     auto u = t->second.find(oldest.id);
     if (u == t->second.end() || u->second.order != oldest.order) continue;
-    dropped->entries.push_back(std::move(u->second));
-    t->second.erase(u);
-    --entries_;
+    EraseLocked(u, oldest.tenant, &t->second, dropped);
   }
   // Items of entries dropped or filled again since: rebuilt when they
   // outnumber the current ones.
@@ -130,7 +156,8 @@ void UserCache::FillWritten(uint64_t incarnation, uint64_t seq,
     return;
   }
   PutLocked(tenant, user.id(),
-            Entry{std::move(copy), user.meta().version(), nullptr, seq, 0},
+            Entry{std::move(copy), user.meta().version(), nullptr, seq, 0,
+                  FoldUserName(user.user_name())},
             &dropped);
 }
 
@@ -174,15 +201,25 @@ void UserCache::Apply(const pb::UserChanges& changes) {
       }
       if (t == users_.end()) continue;
       TenantUsers kept;
+      TenantNames kept_names;
+      TenantNames& names = names_[c.tenant_id()];
       for (auto& [id, entry] : t->second) {
-        if (!outdated(entry)) kept.emplace(id, std::move(entry));
+        if (outdated(entry)) continue;
+        if (auto n = names.find(entry.name);
+            n != names.end() && n->second == id) {
+          kept_names.emplace(entry.name, id);
+        }
+        kept.emplace(id, std::move(entry));
       }
       entries_ -= t->second.size() - kept.size();
       dropped.tenants.push_back(std::move(t->second));
+      dropped.names.push_back(std::move(names));
       if (kept.empty()) {
         users_.erase(t);
+        names_.erase(c.tenant_id());
       } else {
         t->second = std::move(kept);
+        names = std::move(kept_names);
       }
       continue;
     }
@@ -193,9 +230,7 @@ void UserCache::Apply(const pb::UserChanges& changes) {
     if (t == users_.end()) continue;
     auto u = t->second.find(c.user_id());
     if (u == t->second.end() || !outdated(u->second)) continue;
-    dropped.entries.push_back(std::move(u->second));
-    t->second.erase(u);
-    --entries_;
+    EraseLocked(u, c.tenant_id(), &t->second, &dropped);
   }
 }
 
@@ -222,9 +257,33 @@ void UserCache::ClearLocked(Dropped* dropped) {
     dropped->tenants.push_back(std::move(users));
   }
   users_.clear();
+  for (auto& [tenant, names] : names_) {
+    dropped->names.push_back(std::move(names));
+  }
+  names_.clear();
   dropped->order = std::move(order_);
   order_.clear();
   entries_ = 0;
+}
+
+void UserCache::EraseLocked(TenantUsers::iterator entry,
+                            const std::string& tenant, TenantUsers* users,
+                            Dropped* dropped) {
+  ForgetNameLocked(tenant, entry->second.name, entry->first);
+  dropped->entries.push_back(std::move(entry->second));
+  users->erase(entry);
+  --entries_;
+}
+
+void UserCache::ForgetNameLocked(const std::string& tenant,
+                                 const std::string& name,
+                                 const std::string& id) {
+  auto t = names_.find(tenant);
+  if (t == names_.end()) return;
+  auto n = t->second.find(name);
+  if (n == t->second.end() || n->second != id) return;
+  t->second.erase(n);
+  if (t->second.empty()) names_.erase(t);
 }
 
 }  // namespace scim::edge

@@ -29,6 +29,12 @@ class UserCache {
   // nullptr on a miss, or while no lease is held.
   std::shared_ptr<const scim::identity::v1::User> Find(
       const std::string& tenant, const std::string& id) const;
+  // The id of the cached user whose userName is `user_name` compared as
+  // `userName eq` compares (ASCII case-insensitively), or "" on a miss or
+  // while no lease is held. userName is unique in a tenant, so a hit is the
+  // whole answer of that filter.
+  std::string FindIdByUserName(const std::string& tenant,
+                               const std::string& user_name) const;
   // Taken before fetching a user; Fill keeps the fetched user only if no
   // change arrived in between (the fetch may have read the old version).
   uint64_t FillTicket() const;
@@ -77,8 +83,12 @@ class UserCache {
     uint64_t seq = 0;
     // Its place in the eviction order (`order_`).
     uint64_t order = 0;
+    // Its userName, folded as names_ keys it.
+    std::string name;
   };
   using TenantUsers = absl::flat_hash_map<std::string, Entry>;
+  // Folded userName -> user id, of a tenant's cached users.
+  using TenantNames = absl::flat_hash_map<std::string, std::string>;
   struct OrderItem {
     std::string tenant, id;
     uint64_t order;
@@ -89,6 +99,7 @@ class UserCache {
   struct Dropped {
     std::vector<Entry> entries;
     std::vector<TenantUsers> tenants;
+    std::vector<TenantNames> names;
     std::deque<OrderItem> order;
   };
   // Where a fill goes, the oldest fill evicted beyond capacity.
@@ -112,6 +123,14 @@ class UserCache {
                            const std::string& id) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ClearLocked(Dropped* dropped) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Takes `id`'s entry out of users_ and its name out of names_.
+  void EraseLocked(TenantUsers::iterator entry, const std::string& tenant,
+                   TenantUsers* users, Dropped* dropped)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Forgets that `name` is `id`'s, unless another user has it by now.
+  void ForgetNameLocked(const std::string& tenant, const std::string& name,
+                        const std::string& id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const size_t capacity_;
   const Clock::duration lease_;
@@ -121,6 +140,9 @@ class UserCache {
   size_t entries_ ABSL_GUARDED_BY(mu_) = 0;
   // tenant -> user id -> user: a tenant-wide change drops one inner map.
   absl::flat_hash_map<std::string, TenantUsers> users_ ABSL_GUARDED_BY(mu_);
+  // tenant -> the userNames of its cached users: the `userName eq` lookup
+  // every IdP sends before each write, answered without identity-service.
+  absl::flat_hash_map<std::string, TenantNames> names_ ABSL_GUARDED_BY(mu_);
   // Fills, oldest first; an item is current while its entry has its order.
   std::deque<OrderItem> order_ ABSL_GUARDED_BY(mu_);
   uint64_t last_order_ ABSL_GUARDED_BY(mu_) = 0;

@@ -1,5 +1,7 @@
 #include "edge/users_handler.h"
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "common/status_map.h"
 #include "edge/patch_engine.h"
 #include "edge/request_body.h"
@@ -16,6 +18,24 @@ using web::http::status_codes;
 // Concurrent writers to one user each retry their read-modify-write this many
 // times before giving up with 503; each retry means another write landed.
 constexpr int kPatchAttempts = 64;
+
+// The literal of a `userName eq "..."` filter, or nullptr for any other.
+const std::string* UserNameEquals(
+    const std::optional<scim::common::v1::Filter>& filter) {
+  using scim::common::v1::Filter;
+  using scim::common::v1::FilterValue;
+  if (!filter || filter->op() != Filter::EQ || filter->has_value_filter() ||
+      filter->children_size() > 0 || !filter->sub_attribute().empty() ||
+      filter->value().kind_case() != FilterValue::kStringValue) {
+    return nullptr;
+  }
+  std::string attribute = absl::AsciiStrToLower(filter->attribute());
+  if (attribute != "username" &&
+      attribute != "urn:ietf:params:scim:schemas:core:2.0:user:username") {
+    return nullptr;
+  }
+  return &filter->value().string_value();
+}
 
 absl::StatusOr<pb::User> ParseUser(const std::string& body) {
   absl::StatusOr<web::json::value> json = ParseJsonObject(body);
@@ -198,8 +218,64 @@ web::http::http_response UsersHandler::Get(const std::string& id,
   return r;
 }
 
+// Every IdP looks a user up by `userName eq` before each write to it. The
+// user cache vouches for its users as it does for GET; userName is unique
+// in a tenant, so a cached user with that name is the whole answer.
+std::optional<web::http::http_response> UsersHandler::ListCachedUserName(
+    const std::string& user_name, const ListParams& params,
+    const RequestContext& ctx) const {
+  UserCache* cache = backends_->user_cache();
+  std::string id = cache->FindIdByUserName(ctx.tenant.id(), user_name);
+  if (id.empty()) return std::nullopt;
+  std::string resource;
+  bool on_page = params.start_index <= 1 && params.count >= 1;
+  if (on_page) {
+    std::string location = ctx.base_url + "/Users/" + id;
+    bool plain = params.projection.attributes.empty() &&
+                 params.projection.excluded.empty();
+    if (plain) {
+      if (auto rendered = cache->FindRendered(ctx.tenant.id(), id, location)) {
+        resource = rendered->body;
+      }
+    }
+    if (resource.empty()) {
+      auto user = cache->Find(ctx.tenant.id(), id);
+      if (user == nullptr) return std::nullopt;
+      resource = Project(UserToJson(*user, location), params.projection,
+                         UserResource())
+                     .serialize();
+      if (plain) {
+        cache->StoreRendered(ctx.tenant.id(), id,
+                             {location, user->meta().version(), resource});
+      }
+    }
+  }
+  // ListResponseJson's members, in the order web::json writes them.
+  web::http::http_response r(status_codes::OK);
+  r.set_body(absl::StrCat("{\"Resources\":[", resource,
+                          "],\"itemsPerPage\":", on_page ? 1 : 0,
+                          ",\"schemas\":[\"urn:ietf:params:scim:api:messages:"
+                          "2.0:ListResponse\"],\"startIndex\":",
+                          params.start_index, ",\"totalResults\":1}"),
+             kScimContentType);
+  return r;
+}
+
 web::http::http_response UsersHandler::List(const ListParams& params,
                                             const RequestContext& ctx) const {
+  UserCache* cache = backends_->user_cache();
+  const std::string* user_name = nullptr;
+  uint64_t ticket = 0;
+  // sortBy is left to identity-service, which refuses an unknown one.
+  if (cache != nullptr && params.sort_by.empty()) {
+    user_name = UserNameEquals(params.filter);
+  }
+  if (user_name != nullptr) {
+    if (auto cached = ListCachedUserName(*user_name, params, ctx)) {
+      return std::move(*cached);
+    }
+    ticket = cache->FillTicket();
+  }
   pb::ListUsersRequest request;
   request.set_tenant_id(ctx.tenant.id());
   if (params.filter) *request.mutable_filter() = *params.filter;
@@ -212,6 +288,10 @@ web::http::http_response UsersHandler::List(const ListParams& params,
         return backends_->identity().ListUsers(c, request, reply);
       });
   if (!list.ok()) return ErrorResponse(list.status());
+  if (user_name != nullptr && list->users_size() == 1) {
+    // The next cycle's lookup of this user is answered here.
+    cache->Fill(ticket, ctx.tenant.id(), list->users(0));
+  }
   std::vector<web::json::value> resources;
   resources.reserve(list->users_size());
   for (const pb::User& user : list->users()) {

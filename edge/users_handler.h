@@ -33,6 +33,10 @@ class UsersHandler {
                                const RequestContext& ctx) const;
   web::http::http_response List(const ListParams& params,
                                 const RequestContext& ctx) const;
+  // The answer to `userName eq`, when the user cache has that user.
+  std::optional<web::http::http_response> ListCachedUserName(
+      const std::string& user_name, const ListParams& params,
+      const RequestContext& ctx) const;
   web::http::http_response Replace(const std::string& id,
                                    const std::string& body,
                                    const RequestContext& ctx) const;

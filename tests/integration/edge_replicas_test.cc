@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "common/crypto.h"
 #include "scim/identity/v1/identity.grpc.pb.h"
 #include "tests/integration/stack.h"
@@ -323,16 +324,19 @@ TEST_F(EdgeReplicasTest, CachedUsersFollowEveryWriteOnEveryEdge) {
   EXPECT_EQ(on_main().status, 404);
 }
 
-// The edge's GetUser calls to identity-service, from its /metrics.
-double GetUserCalls(int port) {
+// The edge's calls of `method` to identity-service, from its /metrics.
+double IdentityCalls(int port, const std::string& method) {
   const std::string series =
       "grpc_client_handled_total{grpc_service=\"scim.identity.v1."
-      "IdentityService\",grpc_method=\"GetUser\",grpc_code=\"OK\"} ";
+      "IdentityService\",grpc_method=\"" +
+      method + "\",grpc_code=\"OK\"} ";
   HttpResult r = Stack::HttpAt(port, "GET", "/metrics", "", {});
   size_t at = r.raw.find(series);
   if (at == std::string::npos) return 0;
   return std::stod(r.raw.substr(at + series.size()));
 }
+
+double GetUserCalls(int port) { return IdentityCalls(port, "GetUser"); }
 
 TEST_F(EdgeReplicasTest, AWritesReplyIsWhatItsEdgeServesNext) {
   auto [tenant, token] = NewTenant("written");
@@ -416,6 +420,79 @@ TEST_F(EdgeReplicasTest, AWritesReplyIsWhatItsEdgeServesNext) {
   ASSERT_TRUE(member.body.has_field("groups")) << member.raw;
   EXPECT_EQ(member.body.at("groups").as_array().at(0).at("display").as_string(),
             "Written Group");
+}
+
+TEST_F(EdgeReplicasTest, AUserNameLookupIsAnsweredByTheEdgeThatHoldsTheUser) {
+  auto [tenant, token] = NewTenant("lookup");
+  std::map<std::string, std::string> auth = {
+      {"Authorization", "Bearer " + token}};
+  const int main_port = stack_->http_port();
+  auto lookup = [&](const std::string& user_name, const std::string& extra) {
+    return stack_->Http(
+        "GET",
+        "/scim/v2/Users?filter=userName%20eq%20%22" + user_name + "%22" + extra,
+        "", auth);
+  };
+  auto found = [](const HttpResult& r) {
+    EXPECT_EQ(r.status, 200) << r.raw;
+    if (r.body.at("totalResults").as_integer() != 1) return std::string();
+    return r.body.at("Resources").as_array().at(0).at("id").as_string();
+  };
+  // As for GET, the lease may lapse for a moment on a slow machine: a few
+  // users, one of which must be answered without identity-service.
+  std::string id, name;
+  bool answered_here = false;
+  for (int attempt = 0; attempt < 3 && !answered_here; ++attempt) {
+    name = "Lookup" + std::to_string(attempt) + "@Example.com";
+    HttpResult created =
+        stack_->Http("POST", "/scim/v2/Users",
+                     R"({"userName":")" + name + R"(","title":"Found"})", auth);
+    ASSERT_EQ(created.status, 201) << created.raw;
+    id = created.body.at("id").as_string();
+    double before = IdentityCalls(main_port, "ListUsers");
+    // userName is not case-sensitive.
+    HttpResult hit = lookup(absl::AsciiStrToLower(name), "");
+    ASSERT_EQ(found(hit), id);
+    answered_here = IdentityCalls(main_port, "ListUsers") == before;
+    // The answer is identity-service's to the letter (sortBy goes there).
+    EXPECT_EQ(hit.raw, lookup(name, "&sortBy=userName").raw);
+  }
+  EXPECT_TRUE(answered_here) << "the edge asked identity-service for a user "
+                                "its own POST had just returned";
+  HttpResult off_page = lookup(name, "&startIndex=2");
+  EXPECT_EQ(off_page.body.at("totalResults").as_integer(), 1) << off_page.raw;
+  EXPECT_EQ(off_page.body.at("Resources").as_array().size(), 0u);
+  EXPECT_EQ(off_page.raw, lookup(name, "&startIndex=2&sortBy=userName").raw);
+  HttpResult counted = lookup(name, "&count=0");
+  EXPECT_EQ(counted.body.at("Resources").as_array().size(), 0u);
+  HttpResult projected = lookup(name, "&attributes=userName");
+  ASSERT_EQ(found(projected), id);
+  EXPECT_FALSE(
+      projected.body.at("Resources").as_array().at(0).has_field("title"));
+  EXPECT_EQ(projected.raw,
+            lookup(name, "&attributes=userName&sortBy=userName").raw);
+
+  // Renamed through the other edge: the old name is nobody's, then
+  // another user's; deleted, the new name is nobody's.
+  HttpResult renamed = Stack::HttpAt(
+      replica_port_, "PATCH", std::string(kReplicaBase) + "/Users/" + id,
+      R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+          "Operations":[{"op":"replace","path":"userName",
+                         "value":"renamed-lookup@example.com"}]})",
+      auth);
+  ASSERT_EQ(renamed.status, 200) << renamed.raw;
+  EXPECT_EQ(found(lookup(name, "")), "");
+  EXPECT_EQ(found(lookup("renamed-lookup@example.com", "")), id);
+  HttpResult taker =
+      Stack::HttpAt(replica_port_, "POST", std::string(kReplicaBase) + "/Users",
+                    R"({"userName":")" + name + R"("})", auth);
+  ASSERT_EQ(taker.status, 201) << taker.raw;
+  EXPECT_EQ(found(lookup(name, "")), taker.body.at("id").as_string());
+  HttpResult deleted =
+      Stack::HttpAt(replica_port_, "DELETE",
+                    std::string(kReplicaBase) + "/Users/" + id, "", auth);
+  ASSERT_EQ(deleted.status, 204) << deleted.raw;
+  EXPECT_EQ(found(lookup("renamed-lookup@example.com", "")), "");
 }
 
 }  // namespace

@@ -234,5 +234,64 @@ TEST(UserCacheTest, EvictsTheOldestFillBeyondCapacity) {
   EXPECT_EQ(cache.Find("t", "a")->title(), "4999");
 }
 
+pb::User Named(const std::string& id, const std::string& user_name) {
+  pb::User u = NewUser(id, "x");
+  u.set_user_name(user_name);
+  return u;
+}
+
+TEST(UserCacheTest, FindsCachedUsersByUserNameIgnoringCase) {
+  UserCache cache(10, std::chrono::seconds(5));
+  cache.Renew(Clock::now());
+  cache.Fill(cache.FillTicket(), "t", Named("a", "Ann@Example.com"));
+  EXPECT_EQ(cache.FindIdByUserName("t", "ann@example.COM"), "a");
+  EXPECT_EQ(cache.FindIdByUserName("other", "ann@example.com"), "");
+  EXPECT_EQ(cache.FindIdByUserName("t", "ann"), "");
+  UserCache no_lease(10, std::chrono::seconds(5));
+  no_lease.Fill(no_lease.FillTicket(), "t", Named("a", "ann"));
+  EXPECT_EQ(no_lease.FindIdByUserName("t", "ann"), "");
+  cache.Revoke();
+  EXPECT_EQ(cache.FindIdByUserName("t", "ann@example.com"), "");
+}
+
+TEST(UserCacheTest, AUserNameFollowsRenamesAndDrops) {
+  UserCache cache(10, std::chrono::seconds(5));
+  cache.Renew(Clock::now());
+  cache.Apply(Reset(7, 10));
+  cache.Fill(cache.FillTicket(), "t", Named("a", "ann"));
+  // Renamed by this edge's write: the old name is nobody's here any more.
+  cache.Apply(Numbered("t", "a", 11));
+  cache.FillWritten(7, 11, "t", Named("a", "anna"));
+  EXPECT_EQ(cache.FindIdByUserName("t", "ann"), "");
+  EXPECT_EQ(cache.FindIdByUserName("t", "anna"), "a");
+  // Another user takes the old name, then a's drop leaves it theirs.
+  cache.Fill(cache.FillTicket(), "t", Named("b", "ann"));
+  cache.Fill(cache.FillTicket(), "t", Named("c", "anna"));
+  EXPECT_EQ(cache.FindIdByUserName("t", "anna"), "c");
+  cache.Apply(Change("t", "a"));
+  EXPECT_EQ(cache.FindIdByUserName("t", "anna"), "c");
+  EXPECT_EQ(cache.FindIdByUserName("t", "ann"), "b");
+  cache.Apply(Change("t", "b"));
+  EXPECT_EQ(cache.FindIdByUserName("t", "ann"), "");
+  // A tenant-wide change forgets the names of the users it drops only.
+  cache.FillWritten(7, 13, "t", Named("d", "dan"));
+  cache.Apply(Numbered("t", "", 12));
+  EXPECT_EQ(cache.FindIdByUserName("t", "anna"), "");
+  EXPECT_EQ(cache.FindIdByUserName("t", "dan"), "d");
+  cache.Apply(Reset(7, 20));
+  EXPECT_EQ(cache.FindIdByUserName("t", "dan"), "");
+}
+
+TEST(UserCacheTest, AnEvictedUserIsNotFoundByName) {
+  UserCache cache(2, std::chrono::seconds(5));
+  cache.Renew(Clock::now());
+  for (const char* id : {"a", "b", "c"}) {
+    cache.Fill(cache.FillTicket(), "t", Named(id, std::string("n-") + id));
+  }
+  EXPECT_EQ(cache.FindIdByUserName("t", "n-a"), "");
+  EXPECT_EQ(cache.FindIdByUserName("t", "n-b"), "b");
+  EXPECT_EQ(cache.FindIdByUserName("t", "n-c"), "c");
+}
+
 }  // namespace
 }  // namespace scim::edge
