@@ -4,7 +4,8 @@
 
 namespace scim::edge {
 
-HandlerPool::HandlerPool(int threads) {
+HandlerPool::HandlerPool(int threads, size_t max_queued)
+    : max_queued_(max_queued) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
 }
 
@@ -16,9 +17,11 @@ HandlerPool::~HandlerPool() {
   for (auto& t : threads_) t.join();
 }
 
-void HandlerPool::Run(std::function<void()> work) {
+bool HandlerPool::Run(std::function<void()> work) {
   absl::MutexLock lock(&mu_);
+  if (queue_.size() >= max_queued_) return false;
   queue_.push_back(std::move(work));
+  return true;
 }
 
 void HandlerPool::Loop() {

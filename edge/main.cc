@@ -73,6 +73,11 @@ int main(int argc, char** argv) {
   int http_threads = config.GetInt("http_threads", "SCIM_HTTP_THREADS", 2);
   int handler_threads =
       config.GetInt("handler_threads", "SCIM_HANDLER_THREADS", 16);
+  // Requests waiting for a handler thread beyond which more get 503 with
+  // Retry-After at once: in a burst past what the backends keep up with,
+  // a request waiting longer than its client would be work thrown away.
+  int handler_queue =
+      config.GetInt("handler_queue", "SCIM_HANDLER_QUEUE", 1024);
   // Users GET serves without calling identity-service, for as long as its
   // change stream vouches for them (edge/user_cache.h); 0 turns it off.
   int user_cache_size =
@@ -154,6 +159,7 @@ int main(int argc, char** argv) {
   add_bases(scim11_bases, &options.scim11_base_paths);
   options.max_body_bytes = static_cast<size_t>(max_body);
   options.handler_threads = handler_threads;
+  options.handler_queue = static_cast<size_t>(std::max(handler_queue, 1));
   options.docs_dir = docs_dir;
   options.access_log =
       access_log != "false" && access_log != "0" && access_log != "off";

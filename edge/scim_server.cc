@@ -137,7 +137,14 @@ ScimServer::ScimServer(EdgeOptions options, const Backends* backends,
       tenant_rate_(options_.tenant_rate),
       failed_auth_(options_.failed_auth),
       routes_(options_.base_paths),
-      observer_(options_.access_log) {
+      observer_(options_.access_log),
+      shed_(&metrics::Registry::Default()
+                 .AddCounter("scim_edge_requests_shed_total",
+                             "Requests refused with 503 because every "
+                             "handler thread was busy and SCIM_HANDLER_QUEUE "
+                             "requests were waiting.",
+                             {})
+                 .WithLabels({})) {
   if (audit_queue_ != nullptr) {
     audit_metrics_ = ExportAuditQueueMetrics(audit_queue_);
   }
@@ -148,7 +155,8 @@ ScimServer::ScimServer(EdgeOptions options, const Backends* backends,
 
 absl::Status ScimServer::Start() {
   if (options_.handler_threads > 0) {
-    handler_pool_ = std::make_unique<HandlerPool>(options_.handler_threads);
+    handler_pool_ = std::make_unique<HandlerPool>(options_.handler_threads,
+                                                  options_.handler_queue);
   }
   try {
     web::http::experimental::listener::http_listener_config config;
@@ -199,9 +207,10 @@ absl::Status ScimServer::Start() {
             Handle(req, body, in_flight);
           }).detach();
         } else if (handler_pool_ != nullptr && !never_blocks) {
-          handler_pool_->Run([this, req, body = std::move(body), in_flight] {
-            Handle(req, body, in_flight);
-          });
+          bool queued =
+              handler_pool_->Run([this, req, body = std::move(body),
+                                  in_flight] { Handle(req, body, in_flight); });
+          if (!queued) RefuseOverloaded(std::move(req), in_flight);
         } else {
           Handle(std::move(req), body, in_flight);
         }
@@ -252,6 +261,22 @@ void ScimServer::RefuseWhileDraining(http_request request,
   r.headers().remove("Retry-After");
   r.headers().add("Retry-After", "1");
   r.headers().add("Connection", "close");
+  request.reply(r).then([in_flight](pplx::task<void> t) {
+    try {
+      t.get();
+    } catch (...) {
+    }
+  });
+}
+
+void ScimServer::RefuseOverloaded(http_request request,
+                                  std::shared_ptr<void> in_flight) {
+  shed_->Increment();
+  http_response r = ErrorResponse(absl::UnavailableError(
+      "this edge has " + std::to_string(options_.handler_queue) +
+      " requests waiting for a handler (SCIM_HANDLER_QUEUE) and every one "
+      "of its SCIM_HANDLER_THREADS busy; retry after the Retry-After "
+      "seconds, or send fewer requests at once"));
   request.reply(r).then([in_flight](pplx::task<void> t) {
     try {
       t.get();

@@ -29,6 +29,9 @@ struct EdgeOptions {
   // Threads running handlers apart from cpprestsdk's pool; 0 runs them on
   // the pool's thread that received the request.
   int handler_threads = 0;
+  // Requests waiting for a handler thread beyond which more are refused
+  // (503) until some are done.
+  size_t handler_queue = 1024;
   // e.g. http://127.0.0.1:8080, or https:// with `https` set.
   std::string listen_url;
   // SCIM_TLS_CERT and SCIM_TLS_KEY, for an https:// listen_url.
@@ -80,6 +83,10 @@ class ScimServer {
   // 503 with Retry-After and Connection: close.
   void RefuseWhileDraining(web::http::http_request request,
                            std::shared_ptr<void> in_flight);
+  // 503 with Retry-After: every handler thread is busy and handler_queue
+  // requests wait for one.
+  void RefuseOverloaded(web::http::http_request request,
+                        std::shared_ptr<void> in_flight);
   web::http::http_response ServeScim11(const web::http::method& method,
                                        const std::vector<std::string>& rest,
                                        const std::string& body,
@@ -103,6 +110,7 @@ class ScimServer {
   RouteTemplates routes_;
   RequestObserver observer_;
   std::unique_ptr<HandlerPool> handler_pool_;
+  metrics::Counter* shed_;
   metrics::Collector audit_metrics_;
   RequestDrain drain_;
   std::unique_ptr<web::http::experimental::listener::http_listener> listener_;

@@ -35,6 +35,7 @@ const settings = [
   ["edge", "SCIM_V1_BASE_PATHS", "edge.scim11BasePaths", "edge/main.cc"],
   ["edge", "SCIM_HTTP_THREADS", "edge.httpThreads", "edge/main.cc"],
   ["edge", "SCIM_HANDLER_THREADS", "edge.handlerThreads", "edge/main.cc"],
+  ["edge", "SCIM_HANDLER_QUEUE", "edge.handlerQueue", "edge/main.cc"],
   ["edge", "SCIM_USER_CACHE_SIZE", "edge.userCacheSize", "edge/main.cc"],
   ["edge", "SCIM_AUDIT_QUEUE_CAPACITY", "edge.auditQueueCapacity", "edge/main.cc"],
   ["edge", "SCIM_RATE_LIMIT_RPS", "edge.rateLimit.rps", "edge/main.cc"],

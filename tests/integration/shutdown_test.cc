@@ -1,6 +1,8 @@
 // Graceful shutdown against the real binaries: SIGTERM on the edge while
 // requests are in flight lets them finish, then the edge exits 0; SIGTERM
-// on identity-service exits 0 with every acknowledged write kept.
+// on identity-service exits 0 with every acknowledged write kept. And the
+// edge's other refusal: past SCIM_HANDLER_QUEUE waiting requests, 503 at
+// once.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -138,6 +140,67 @@ TEST_F(ShutdownTest, SigtermLetsRequestsInFlightFinishAndKeepsTheirWrites) {
       "GET", "/scim/v2/Users?filter=userName%20sw%20%22drain-%22&count=100");
   ASSERT_EQ(listed.status, 200) << listed.raw;
   EXPECT_EQ(listed.body.at("totalResults").as_integer(), kRequests);
+}
+
+class OverloadTest : public ::testing::Test {
+ protected:
+  static constexpr int kThreads = 2, kQueue = 2;
+  void SetUp() override {
+    stack_.SetEnv("SCIM_HANDLER_THREADS", std::to_string(kThreads));
+    stack_.SetEnv("SCIM_HANDLER_QUEUE", std::to_string(kQueue));
+    stack_.SetEnv("SCIM_GRPC_DEADLINE_MS", "60000");
+    stack_.StartAll();
+  }
+  void TearDown() override {
+    if (HasFailure()) std::cerr << stack_.logs();
+  }
+  Stack stack_;
+};
+
+TEST_F(OverloadTest, PastTheQueueARequestGets503AtOnceAndTheOthersComplete) {
+  const std::string list = "/scim/v2/Users?count=1";
+  ASSERT_EQ(stack_.Http("GET", list).status, 200);
+  // identity-service stopped: each list request holds a handler thread, or
+  // waits for one.
+  stack_.Signal("identity-service", SIGSTOP);
+  constexpr int kHeld = kThreads + kQueue;
+  std::vector<HttpResult> results(kHeld);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kHeld; ++i) {
+    clients.emplace_back([&, i] {
+      try {
+        results[i] = stack_.Http("GET", list);
+      } catch (const std::exception& e) {
+        results[i].raw = e.what();
+      }
+    });
+  }
+  bool arrived = Eventually([&] { return InFlight(stack_) == kHeld; },
+                            std::chrono::seconds(30));
+  HttpResult refused;
+  if (arrived) {
+    try {
+      refused = stack_.Http("GET", list);
+    } catch (const std::exception& e) {
+      refused.raw = e.what();
+    }
+  }
+  stack_.Signal("identity-service", SIGCONT);
+  for (auto& t : clients) t.join();
+  ASSERT_TRUE(arrived) << "in flight: " << InFlight(stack_);
+  EXPECT_EQ(refused.status, 503) << refused.raw;
+  EXPECT_FALSE(refused.headers["retry-after"].empty());
+  EXPECT_NE(refused.raw.find("SCIM_HANDLER_QUEUE"), std::string::npos)
+      << refused.raw;
+  for (int i = 0; i < kHeld; ++i) {
+    EXPECT_EQ(results[i].status, 200)
+        << "request " << i << ": " << results[i].raw;
+  }
+  HttpResult metrics = stack_.Http("GET", "/metrics", "", {});
+  EXPECT_NE(metrics.raw.find("scim_edge_requests_shed_total 1"),
+            std::string::npos);
+  // Room again once those are done.
+  EXPECT_EQ(stack_.Http("GET", list).status, 200);
 }
 
 }  // namespace
