@@ -19,7 +19,7 @@ HandlerPool::~HandlerPool() {
 
 bool HandlerPool::Run(std::function<void()> work) {
   absl::MutexLock lock(&mu_);
-  if (queue_.size() >= max_queued_) return false;
+  if (queue_.size() >= max_queued_ + idle_) return false;
   queue_.push_back(std::move(work));
   return true;
 }
@@ -29,11 +29,13 @@ void HandlerPool::Loop() {
     std::function<void()> work;
     {
       absl::MutexLock lock(&mu_);
+      ++idle_;
       mu_.Await(absl::Condition(
           +[](HandlerPool* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) {
             return p->stopping_ || !p->queue_.empty();
           },
           this));
+      --idle_;
       if (queue_.empty()) return;
       work = std::move(queue_.front());
       queue_.pop_front();

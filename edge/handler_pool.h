@@ -31,6 +31,9 @@ class HandlerPool {
   absl::Mutex mu_;
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Threads waiting for work: as many queued items are about to be taken,
+  // not waiting.
+  size_t idle_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::thread> threads_;
 };
 

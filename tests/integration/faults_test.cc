@@ -224,18 +224,20 @@ TEST_F(FaultsTest, KillDashNineUnderWriteLoadLosesNoAcknowledgedWrite) {
   stack_->WaitReady();
   // Every acknowledged write is there, exactly as acknowledged.
   for (const auto& [id, title] : acks.users) {
+    // Found through its userName index: asked before the GET by id, which
+    // the edge's user cache (emptied by the restart) would keep and then
+    // answer the lookup from.
+    HttpResult by_name =
+        stack_->Http("GET", "/scim/v2/Users?filter=userName%20eq%20%22" +
+                                acks.user_names[id] + "%22&attributes=id");
+    ASSERT_EQ(by_name.status, 200) << by_name.raw;
+    EXPECT_EQ(by_name.body.at("totalResults").as_integer(), 1) << id;
     HttpResult got = stack_->Http("GET", "/scim/v2/Users/" + id);
     ASSERT_EQ(got.status, 200) << id << ": " << got.raw;
     EXPECT_EQ(got.body.at("userName").as_string(), acks.user_names[id]);
     if (!title.empty()) {
       EXPECT_EQ(got.body.at("title").as_string(), title) << id;
     }
-    // And it is found through each of its indexes.
-    HttpResult by_name =
-        stack_->Http("GET", "/scim/v2/Users?filter=userName%20eq%20%22" +
-                                acks.user_names[id] + "%22&attributes=id");
-    ASSERT_EQ(by_name.status, 200) << by_name.raw;
-    EXPECT_EQ(by_name.body.at("totalResults").as_integer(), 1) << id;
   }
   for (const std::string& id : acks.deleted) {
     EXPECT_EQ(stack_->Http("GET", "/scim/v2/Users/" + id).status, 404) << id;
@@ -282,11 +284,12 @@ TEST_F(FaultsTest, KillDashNineUnderWriteLoadLosesNoAcknowledgedWrite) {
 TEST_F(FaultsTest, IdentityDownIs503WithinTheDeadlineThenRecovers) {
   std::string id = Create("outage");
   stack_->Stop("identity-service", SIGKILL);
-  // The lookup first: the edge may answer a GET by id from its user cache
-  // (its POST reply is kept) until it notices the outage, which a failed
-  // call to identity-service tells it at once.
+  // The externalId lookup first: the edge may answer a GET by id or a
+  // userName lookup from its user cache (its POST reply is kept) until it
+  // notices the outage, which a failed call to identity-service tells it at
+  // once.
   const std::vector<std::pair<std::string, std::string>> requests = {
-      {"GET", "/scim/v2/Users?filter=userName%20eq%20%22outage%22"},
+      {"GET", "/scim/v2/Users?filter=externalId%20eq%20%22ext-outage%22"},
       {"GET", "/scim/v2/Users/" + id},
       {"POST", "/scim/v2/Users"},
       {"PATCH", "/scim/v2/Users/" + id},
@@ -332,10 +335,11 @@ TEST_F(FaultsTest, StuckIdentityIs503AfterTheDeadlineThenRecovers) {
   // edge's deadline gives up on them.
   ASSERT_EQ(kill(pid, SIGSTOP), 0);
   auto start = Clock::now();
-  // A lookup by filter always asks identity-service (GET by id may be
-  // answered by the edge's user cache while its lease lasts).
-  HttpResult r =
-      stack_->Http("GET", "/scim/v2/Users?filter=userName%20eq%20%22stuck%22");
+  // An externalId lookup always asks identity-service (GET by id and
+  // userName lookups may be answered by the edge's user cache while its
+  // lease lasts).
+  HttpResult r = stack_->Http(
+      "GET", "/scim/v2/Users?filter=externalId%20eq%20%22ext-stuck%22");
   auto took = Clock::now() - start;
   kill(pid, SIGCONT);
   ExpectUnavailable(r, "GET while stopped");
