@@ -72,6 +72,7 @@ RUN apt-get update -q \
 FROM runtime AS edge
 RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends libcpprest2.10 \
+      libtcmalloc-minimal4 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/bin/scim-edge /usr/local/bin/scim-edge
 COPY --from=build /out/docs-ui/ /usr/share/scim/docs-ui/

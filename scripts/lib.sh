@@ -11,7 +11,7 @@ DEBIAN_PACKAGES=(
   build-essential cmake pkg-config ccache
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libcpprest-dev librocksdb-dev libabsl-dev libgtest-dev libgmock-dev
-  libphonenumber-dev libssl-dev wrk curl
+  libphonenumber-dev libssl-dev libtcmalloc-minimal4 wrk curl
 )
 
 as_root() {
