@@ -203,8 +203,18 @@ absl::Status ScimServer::Start() {
       auto handle = [this, own_thread, never_blocks, in_flight](
                         http_request req, ReceivedBody body) {
         if (own_thread) {
+          // Bounded as the pool is, threads and queue together.
+          size_t limit =
+              static_cast<size_t>(std::max(options_.handler_threads, 0)) +
+              options_.handler_queue;
+          if (own_threads_.fetch_add(1) >= limit) {
+            own_threads_.fetch_sub(1);
+            RefuseOverloaded(std::move(req), in_flight);
+            return;
+          }
           std::thread([this, req, body = std::move(body), in_flight] {
             Handle(req, body, in_flight);
+            own_threads_.fetch_sub(1);
           }).detach();
         } else if (handler_pool_ != nullptr && !never_blocks) {
           bool queued =
@@ -273,9 +283,10 @@ void ScimServer::RefuseOverloaded(http_request request,
                                   std::shared_ptr<void> in_flight) {
   shed_->Increment();
   http_response r = ErrorResponse(absl::UnavailableError(
-      "this edge has " + std::to_string(options_.handler_queue) +
-      " requests waiting for a handler (SCIM_HANDLER_QUEUE) and every one "
-      "of its SCIM_HANDLER_THREADS busy; retry after the Retry-After "
+      "this edge is working on as many requests as SCIM_HANDLER_THREADS "
+      "allows and has " +
+      std::to_string(options_.handler_queue) +
+      " more waiting (SCIM_HANDLER_QUEUE); retry after the Retry-After "
       "seconds, or send fewer requests at once"));
   request.reply(r).then([in_flight](pplx::task<void> t) {
     try {

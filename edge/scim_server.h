@@ -3,6 +3,7 @@
 
 #include <cpprest/http_listener.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -110,6 +111,8 @@ class ScimServer {
   RouteTemplates routes_;
   RequestObserver observer_;
   std::unique_ptr<HandlerPool> handler_pool_;
+  // SCIM 1.1 and /Bulk requests running, each on a thread of its own.
+  std::atomic<size_t> own_threads_{0};
   metrics::Counter* shed_;
   metrics::Collector audit_metrics_;
   RequestDrain drain_;

@@ -157,50 +157,60 @@ class OverloadTest : public ::testing::Test {
   Stack stack_;
 };
 
-TEST_F(OverloadTest, PastTheQueueARequestGets503AtOnceAndTheOthersComplete) {
-  const std::string list = "/scim/v2/Users?count=1";
-  ASSERT_EQ(stack_.Http("GET", list).status, 200);
-  // identity-service stopped: each list request holds a handler thread, or
-  // waits for one.
-  stack_.Signal("identity-service", SIGSTOP);
-  constexpr int kHeld = kThreads + kQueue;
-  std::vector<HttpResult> results(kHeld);
+// With identity-service stopped, each request to `path` holds a handler
+// thread (or one of its own), or waits for one; the one past
+// SCIM_HANDLER_THREADS + SCIM_HANDLER_QUEUE is refused at once, and the
+// others complete once identity-service is back.
+void ExpectOneRefusedPastTheQueue(Stack& stack, const std::string& path,
+                                  int held, double shed_before) {
+  ASSERT_EQ(stack.Http("GET", path).status, 200);
+  stack.Signal("identity-service", SIGSTOP);
+  std::vector<HttpResult> results(held);
   std::vector<std::thread> clients;
-  for (int i = 0; i < kHeld; ++i) {
+  for (int i = 0; i < held; ++i) {
     clients.emplace_back([&, i] {
       try {
-        results[i] = stack_.Http("GET", list);
+        results[i] = stack.Http("GET", path);
       } catch (const std::exception& e) {
         results[i].raw = e.what();
       }
     });
   }
-  bool arrived = Eventually([&] { return InFlight(stack_) == kHeld; },
+  bool arrived = Eventually([&] { return InFlight(stack) == held; },
                             std::chrono::seconds(30));
   HttpResult refused;
   if (arrived) {
     try {
-      refused = stack_.Http("GET", list);
+      refused = stack.Http("GET", path);
     } catch (const std::exception& e) {
       refused.raw = e.what();
     }
   }
-  stack_.Signal("identity-service", SIGCONT);
+  stack.Signal("identity-service", SIGCONT);
   for (auto& t : clients) t.join();
-  ASSERT_TRUE(arrived) << "in flight: " << InFlight(stack_);
-  EXPECT_EQ(refused.status, 503) << refused.raw;
-  EXPECT_FALSE(refused.headers["retry-after"].empty());
+  ASSERT_TRUE(arrived) << path << ": in flight " << InFlight(stack);
+  EXPECT_EQ(refused.status, 503) << path << ": " << refused.raw;
+  EXPECT_FALSE(refused.headers["retry-after"].empty()) << path;
   EXPECT_NE(refused.raw.find("SCIM_HANDLER_QUEUE"), std::string::npos)
       << refused.raw;
-  for (int i = 0; i < kHeld; ++i) {
+  for (int i = 0; i < held; ++i) {
     EXPECT_EQ(results[i].status, 200)
-        << "request " << i << ": " << results[i].raw;
+        << path << " request " << i << ": " << results[i].raw;
   }
-  HttpResult metrics = stack_.Http("GET", "/metrics", "", {});
-  EXPECT_NE(metrics.raw.find("scim_edge_requests_shed_total 1"),
-            std::string::npos);
+  HttpResult metrics = stack.Http("GET", "/metrics", "", {});
+  std::string shed = "scim_edge_requests_shed_total " +
+                     std::to_string(static_cast<int>(shed_before) + 1);
+  EXPECT_NE(metrics.raw.find(shed + "\n"), std::string::npos) << shed;
   // Room again once those are done.
-  EXPECT_EQ(stack_.Http("GET", list).status, 200);
+  EXPECT_EQ(stack.Http("GET", path).status, 200) << path;
+}
+
+TEST_F(OverloadTest, PastTheQueueARequestGets503AtOnceAndTheOthersComplete) {
+  ExpectOneRefusedPastTheQueue(stack_, "/scim/v2/Users?count=1",
+                               kThreads + kQueue, 0);
+  // SCIM 1.1 runs each request on a thread of its own, as many at once.
+  ExpectOneRefusedPastTheQueue(stack_, "/scim/v1/Users?count=1",
+                               kThreads + kQueue, 1);
 }
 
 }  // namespace
