@@ -413,7 +413,7 @@ web::http::http_response GroupsHandler::List(const ListParams& params,
   // Members are the costly part of a group; skip fetching them when the
   // client excluded them, as Entra does on every group lookup.
   bool want_members = WantsMembers(params.projection);
-  std::vector<value> resources;
+  std::vector<std::string> resources;
   int64_t total = list->page().total_results();
   for (const rpb::Role& role : list->roles()) {
     auto group = FetchGroup(role, want_members, ctx);
@@ -424,11 +424,10 @@ web::http::http_response GroupsHandler::List(const ListParams& params,
     }
     if (!group.ok()) return ErrorResponse(group.status());
     resources.push_back(
-        Project(ToJson(*group, ctx), params.projection, GroupResource()));
+        Project(ToJson(*group, ctx), params.projection, GroupResource())
+            .serialize());
   }
-  return JsonResponse(
-      status_codes::OK,
-      ListResponseJson(total, params.start_index, std::move(resources)));
+  return ListResponse(total, params.start_index, resources);
 }
 
 // PUT replaces the members: written as the difference from the members

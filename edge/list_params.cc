@@ -5,11 +5,13 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "common/status_map.h"
 #include "edge/filter_parser.h"
 #include "edge/request_body.h"
+#include "edge/scim_response.h"
 
 namespace scim::edge {
 namespace {
@@ -193,17 +195,18 @@ absl::StatusOr<Projection> ProjectionFromQuery(const RequestContext& ctx) {
                          QueryString(ctx, "excludedattributes"));
 }
 
-web::json::value ListResponseJson(int64_t total_results, int start_index,
-                                  std::vector<web::json::value> resources) {
-  web::json::value body = web::json::value::object();
-  body["schemas"] = web::json::value::array({web::json::value::string(
-      "urn:ietf:params:scim:api:messages:2.0:ListResponse")});
-  body["totalResults"] = web::json::value::number(total_results);
-  body["startIndex"] = web::json::value::number(start_index);
-  body["itemsPerPage"] =
-      web::json::value::number(static_cast<int64_t>(resources.size()));
-  body["Resources"] = web::json::value::array(std::move(resources));
-  return body;
+web::http::http_response ListResponse(
+    int64_t total_results, int start_index,
+    const std::vector<std::string>& resources) {
+  web::http::http_response response(web::http::status_codes::OK);
+  response.set_body(
+      absl::StrCat("{\"Resources\":[", absl::StrJoin(resources, ","),
+                   "],\"itemsPerPage\":", resources.size(),
+                   ",\"schemas\":[\"urn:ietf:params:scim:api:messages:2.0:"
+                   "ListResponse\"],\"startIndex\":",
+                   start_index, ",\"totalResults\":", total_results, "}"),
+      kScimContentType);
+  return response;
 }
 
 }  // namespace scim::edge

@@ -1,6 +1,7 @@
 #ifndef SCIM_EDGE_LIST_PARAMS_H_
 #define SCIM_EDGE_LIST_PARAMS_H_
 
+#include <cpprest/http_msg.h>
 #include <cpprest/json.h>
 
 #include <optional>
@@ -32,9 +33,11 @@ absl::StatusOr<ListParams> ListParamsFromSearch(const std::string& body,
 // `attributes` / `excludedAttributes` of a single-resource request.
 absl::StatusOr<Projection> ProjectionFromQuery(const RequestContext& ctx);
 
-// A urn:ietf:params:scim:api:messages:2.0:ListResponse.
-web::json::value ListResponseJson(int64_t total_results, int start_index,
-                                  std::vector<web::json::value> resources);
+// 200 with a urn:ietf:params:scim:api:messages:2.0:ListResponse of
+// `resources`, each already serialized (a cached rendering goes in as is).
+web::http::http_response ListResponse(
+    int64_t total_results, int start_index,
+    const std::vector<std::string>& resources);
 
 }  // namespace scim::edge
 

@@ -122,6 +122,19 @@ std::vector<std::string> Scim2BasePaths(const EdgeOptions& options) {
   return out;
 }
 
+// Replies, the request counting as in flight until the response is sent.
+void ReplyHolding(web::http::http_request& request,
+                  const web::http::http_response& response,
+                  std::shared_ptr<void> in_flight) {
+  request.reply(response).then([in_flight](pplx::task<void> t) {
+    try {
+      t.get();
+    } catch (...) {
+      // The client went away; nothing to answer.
+    }
+  });
+}
+
 }  // namespace
 
 ScimServer::ScimServer(EdgeOptions options, const Backends* backends,
@@ -271,12 +284,7 @@ void ScimServer::RefuseWhileDraining(http_request request,
   r.headers().remove("Retry-After");
   r.headers().add("Retry-After", "1");
   r.headers().add("Connection", "close");
-  request.reply(r).then([in_flight](pplx::task<void> t) {
-    try {
-      t.get();
-    } catch (...) {
-    }
-  });
+  ReplyHolding(request, r, std::move(in_flight));
 }
 
 void ScimServer::RefuseOverloaded(http_request request,
@@ -288,12 +296,7 @@ void ScimServer::RefuseOverloaded(http_request request,
       std::to_string(options_.handler_queue) +
       " more waiting (SCIM_HANDLER_QUEUE); retry after the Retry-After "
       "seconds, or send fewer requests at once"));
-  request.reply(r).then([in_flight](pplx::task<void> t) {
-    try {
-      t.get();
-    } catch (...) {
-    }
-  });
+  ReplyHolding(request, r, std::move(in_flight));
 }
 
 void ScimServer::Handle(http_request request, const ReceivedBody& body,
@@ -336,13 +339,7 @@ void ScimServer::Handle(http_request request, const ReceivedBody& body,
       {caller.request_id, audit.tenant_id, request.method(),
        routes_.Of(request.request_uri().path()), response.status_code(),
        std::chrono::steady_clock::now() - start, caller.client_address});
-  request.reply(response).then([in_flight](pplx::task<void> t) {
-    try {
-      t.get();
-    } catch (...) {
-      // The client went away; nothing to answer.
-    }
-  });
+  ReplyHolding(request, response, std::move(in_flight));
 }
 
 void ScimServer::RecordRefused(const http_request& request,

@@ -1,7 +1,6 @@
 #include "edge/users_handler.h"
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/str_cat.h"
 #include "common/status_map.h"
 #include "edge/patch_engine.h"
 #include "edge/request_body.h"
@@ -106,25 +105,32 @@ web::http::http_response UsersHandler::Handle(const web::http::method& method,
   return MethodNotAllowed(method, "/Users/{id}", "GET, PUT, PATCH, DELETE");
 }
 
+// What the next GET or lookup answers, if the cache holds this user (a
+// write's reply is kept): the plain representation is rendered once, here.
+std::string UsersHandler::Render(const pb::User& user,
+                                 const std::string& location,
+                                 const Projection& projection,
+                                 const RequestContext& ctx) const {
+  std::string body =
+      Project(UserToJson(user, location), projection, UserResource())
+          .serialize();
+  UserCache* cache = backends_->user_cache();
+  if (cache != nullptr && projection.attributes.empty() &&
+      projection.excluded.empty()) {
+    cache->StoreRendered(ctx.tenant.id(), user.id(),
+                         {location, user.meta().version(), body});
+  }
+  return body;
+}
+
 web::http::http_response UsersHandler::UserResponse(
     web::http::status_code code, const pb::User& user,
     const RequestContext& ctx) const {
   auto projection = ProjectionFromQuery(ctx);
   if (!projection.ok()) return ErrorResponse(projection.status());
   std::string location = ctx.base_url + "/Users/" + user.id();
-  std::string body =
-      Project(UserToJson(user, location), *projection, UserResource())
-          .serialize();
-  UserCache* cache = backends_->user_cache();
-  if (cache != nullptr && projection->attributes.empty() &&
-      projection->excluded.empty()) {
-    // What the next GET answers, if the cache kept this user (a write's
-    // reply is kept): rendered once, here.
-    cache->StoreRendered(ctx.tenant.id(), user.id(),
-                         {location, user.meta().version(), body});
-  }
   web::http::http_response r(code);
-  r.set_body(std::move(body), kScimContentType);
+  r.set_body(Render(user, location, *projection, ctx), kScimContentType);
   r.headers().add("Location", location);
   r.headers().add("ETag", ETagFor(user.meta().version()));
   return r;
@@ -191,25 +197,17 @@ web::http::http_response UsersHandler::Get(const std::string& id,
   auto projection = ProjectionFromQuery(ctx);
   if (!projection.ok()) return ErrorResponse(projection.status());
   UserCache* cache = backends_->user_cache();
-  if (cache == nullptr || !projection->attributes.empty() ||
-      !projection->excluded.empty()) {
-    auto user = Fetch(id, ctx);
-    if (!user.ok()) return ErrorResponse(user.status());
-    return UserResponse(status_codes::OK, *user, ctx);
-  }
-  // The plain representation, which IdPs ask for, is kept rendered.
   std::string location = ctx.base_url + "/Users/" + id;
-  auto rendered = cache->FindRendered(ctx.tenant.id(), id, location);
+  // The plain representation, which IdPs ask for, is kept rendered.
+  std::shared_ptr<const UserCache::Rendered> rendered;
+  if (cache != nullptr && projection->attributes.empty() &&
+      projection->excluded.empty()) {
+    rendered = cache->FindRendered(ctx.tenant.id(), id, location);
+  }
   if (rendered == nullptr) {
     auto user = Fetch(id, ctx);
     if (!user.ok()) return ErrorResponse(user.status());
-    UserCache::Rendered r;
-    r.location = location;
-    r.version = user->meta().version();
-    r.body = Project(UserToJson(*user, location), *projection, UserResource())
-                 .serialize();
-    rendered = std::make_shared<const UserCache::Rendered>(r);
-    cache->StoreRendered(ctx.tenant.id(), id, std::move(r));
+    return UserResponse(status_codes::OK, *user, ctx);
   }
   web::http::http_response r(status_codes::OK);
   r.set_body(rendered->body, kScimContentType);
@@ -221,44 +219,26 @@ web::http::http_response UsersHandler::Get(const std::string& id,
 // Every IdP looks a user up by `userName eq` before each write to it. The
 // user cache vouches for its users as it does for GET; userName is unique
 // in a tenant, so a cached user with that name is the whole answer.
-std::optional<web::http::http_response> UsersHandler::ListCachedUserName(
+std::optional<std::vector<std::string>> UsersHandler::ListCachedUserName(
     const std::string& user_name, const ListParams& params,
     const RequestContext& ctx) const {
   UserCache* cache = backends_->user_cache();
   std::string id = cache->FindIdByUserName(ctx.tenant.id(), user_name);
   if (id.empty()) return std::nullopt;
-  std::string resource;
-  bool on_page = params.start_index <= 1 && params.count >= 1;
-  if (on_page) {
-    std::string location = ctx.base_url + "/Users/" + id;
-    bool plain = params.projection.attributes.empty() &&
-                 params.projection.excluded.empty();
-    if (plain) {
-      if (auto rendered = cache->FindRendered(ctx.tenant.id(), id, location)) {
-        resource = rendered->body;
-      }
-    }
-    if (resource.empty()) {
-      auto user = cache->Find(ctx.tenant.id(), id);
-      if (user == nullptr) return std::nullopt;
-      resource = Project(UserToJson(*user, location), params.projection,
-                         UserResource())
-                     .serialize();
-      if (plain) {
-        cache->StoreRendered(ctx.tenant.id(), id,
-                             {location, user->meta().version(), resource});
-      }
+  std::vector<std::string> page;
+  if (params.start_index > 1 || params.count < 1) return page;
+  std::string location = ctx.base_url + "/Users/" + id;
+  if (params.projection.attributes.empty() &&
+      params.projection.excluded.empty()) {
+    if (auto rendered = cache->FindRendered(ctx.tenant.id(), id, location)) {
+      page.push_back(rendered->body);
+      return page;
     }
   }
-  // ListResponseJson's members, in the order web::json writes them.
-  web::http::http_response r(status_codes::OK);
-  r.set_body(absl::StrCat("{\"Resources\":[", resource,
-                          "],\"itemsPerPage\":", on_page ? 1 : 0,
-                          ",\"schemas\":[\"urn:ietf:params:scim:api:messages:"
-                          "2.0:ListResponse\"],\"startIndex\":",
-                          params.start_index, ",\"totalResults\":1}"),
-             kScimContentType);
-  return r;
+  auto user = cache->Find(ctx.tenant.id(), id);
+  if (user == nullptr) return std::nullopt;
+  page.push_back(Render(*user, location, params.projection, ctx));
+  return page;
 }
 
 web::http::http_response UsersHandler::List(const ListParams& params,
@@ -271,8 +251,8 @@ web::http::http_response UsersHandler::List(const ListParams& params,
     user_name = UserNameEquals(params.filter);
   }
   if (user_name != nullptr) {
-    if (auto cached = ListCachedUserName(*user_name, params, ctx)) {
-      return std::move(*cached);
+    if (auto page = ListCachedUserName(*user_name, params, ctx)) {
+      return ListResponse(1, params.start_index, *page);
     }
     ticket = cache->FillTicket();
   }
@@ -292,17 +272,16 @@ web::http::http_response UsersHandler::List(const ListParams& params,
     // The next cycle's lookup of this user is answered here.
     cache->Fill(ticket, ctx.tenant.id(), list->users(0));
   }
-  std::vector<web::json::value> resources;
+  std::vector<std::string> resources;
   resources.reserve(list->users_size());
   for (const pb::User& user : list->users()) {
     resources.push_back(
         Project(UserToJson(user, ctx.base_url + "/Users/" + user.id()),
-                params.projection, UserResource()));
+                params.projection, UserResource())
+            .serialize());
   }
-  return JsonResponse(
-      status_codes::OK,
-      ListResponseJson(static_cast<int64_t>(list->page().total_results()),
-                       params.start_index, std::move(resources)));
+  return ListResponse(static_cast<int64_t>(list->page().total_results()),
+                      params.start_index, resources);
 }
 
 web::http::http_response UsersHandler::Replace(

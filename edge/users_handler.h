@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "edge/backends.h"
 #include "edge/list_params.h"
@@ -33,8 +34,9 @@ class UsersHandler {
                                const RequestContext& ctx) const;
   web::http::http_response List(const ListParams& params,
                                 const RequestContext& ctx) const;
-  // The answer to `userName eq`, when the user cache has that user.
-  std::optional<web::http::http_response> ListCachedUserName(
+  // The page `userName eq` answers (the whole result being that one user),
+  // when the user cache has that user.
+  std::optional<std::vector<std::string>> ListCachedUserName(
       const std::string& user_name, const ListParams& params,
       const RequestContext& ctx) const;
   web::http::http_response Replace(const std::string& id,
@@ -55,6 +57,11 @@ class UsersHandler {
   // it cannot match, 404 when there is no such user.
   absl::StatusOr<std::optional<int64_t>> ExpectedVersion(
       const std::string& id, const RequestContext& ctx) const;
+  // The user's JSON as `projection` asks, the plain one also kept with the
+  // cached user.
+  std::string Render(const scim::identity::v1::User& user,
+                     const std::string& location, const Projection& projection,
+                     const RequestContext& ctx) const;
   // 200/201 with the user (projected as the query asks), its Location and
   // ETag.
   web::http::http_response UserResponse(web::http::status_code code,
