@@ -3,8 +3,9 @@
 # a fresh data dir for each size, loads N users with an Entra-style initial
 # sync (userName lookup, then create), and measures each workload with wrk
 # driven by the Lua scripts in tests/bench/. Prints one table (requests/s,
-# p50, p99, and each figure as a ratio to /healthz of the same run) and the
-# targets met or missed, and writes the same as JSON.
+# p50, p99, each figure as a ratio to /healthz of the same run, and the CPU
+# time scim-edge, identity-service and wrk spent per request) and the targets
+# met or missed, and writes the same as JSON.
 #
 #   scripts/bench.sh [--build DIR] [--users N]... [--duration S] [--json FILE]
 #                    [--connections C] [--sync-connections C] [--smoke]
@@ -173,13 +174,35 @@ last_result_of() {  # last_result_of FILE: sets LAST from a wrk output file
 # BENCH_RESULT line lands in LAST (the whole output in $RUN/NAME.wrk).
 run_wrk() {
   local name="$1" script="$2" t="$3" c="$4" d="$5"; shift 5
-  local out="$RUN/$name.wrk"
-  if ! env BENCH_THREADS="$t" BENCH_CONNS="$c" "$@" \
-      wrk -t"$t" -c"$c" -d"${d}s" --timeout 10s -s "$BENCH_LUA/$script" "$URL" >"$out" 2>&1; then
+  local out="$RUN/$name.wrk" rc=0
+  cpu_start
+  { time env BENCH_THREADS="$t" BENCH_CONNS="$c" "$@" \
+      wrk -t"$t" -c"$c" -d"${d}s" --timeout 10s -s "$BENCH_LUA/$script" "$URL" >"$out" 2>&1 \
+      || rc=$?; } 2>"$out.time"
+  if [ "$rc" -ne 0 ]; then
     cat "$out" >&2
     fail "wrk $name"
   fi
+  cpu_stop "$(awk 'NF == 2 {u = $1; s = $2} END{print u + s}' "$out.time")"
   last_result_of "$out"
+}
+
+# CPU time spent by scim-edge, identity-service and wrk over one run, in
+# seconds (CPU_EDGE, CPU_IDENTITY, CPU_WRK): divided by the requests, it says
+# where each workload's cost goes on these shared cores.
+TIMEFORMAT='%U %S'
+CPU_EDGE=0 CPU_IDENTITY=0 CPU_WRK=0
+proc_cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+cpu_start() {
+  CPU_EDGE0=$(proc_cpu_ticks "$EDGE_PID")
+  CPU_IDENTITY0=$(proc_cpu_ticks "$IDENTITY_PID")
+}
+cpu_stop() {  # cpu_stop WRK_SECONDS
+  local hz
+  hz=$(getconf CLK_TCK)
+  CPU_EDGE=$(awk -v a="$CPU_EDGE0" -v b="$(proc_cpu_ticks "$EDGE_PID")" -v hz="$hz" 'BEGIN{print (b - a) / hz}')
+  CPU_IDENTITY=$(awk -v a="$CPU_IDENTITY0" -v b="$(proc_cpu_ticks "$IDENTITY_PID")" -v hz="$hz" 'BEGIN{print (b - a) / hz}')
+  CPU_WRK=${1:-0}
 }
 
 # run_until_done NAME SCRIPT CONNS [env...]: a wrk run whose script walks a
@@ -191,6 +214,7 @@ run_until_done() {
   local dir="$RUN/$name.d" out="$RUN/$name.wrk" start end wrk_pid
   mkdir -p "$dir"
   start=$(date +%s.%N)
+  cpu_start
   env BENCH_THREADS="$c" BENCH_CONNS="$c" BENCH_IDS_OUT="$dir" "$@" \
     wrk -t"$c" -c"$c" -d3600s --timeout 10s -s "$BENCH_LUA/$script" "$URL" >"$out" 2>&1 &
   wrk_pid=$!
@@ -199,8 +223,12 @@ run_until_done() {
     sleep 0.1
   done
   end=$(date +%s.%N)
+  # Read while it runs: a process's own times are gone once it is reaped.
+  local wrk_ticks
+  wrk_ticks=$(proc_cpu_ticks "$wrk_pid")
   kill -INT "$wrk_pid" 2>/dev/null || true
   wait "$wrk_pid" || true
+  cpu_stop "$(awk -v t="$wrk_ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN{print t / hz}')"
   last_result_of "$out"
   ELAPSED=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}')
 }
@@ -217,6 +245,12 @@ record() {  # record SIZE NAME LABEL: stores the last wrk result
   R[$size:$name:p50]=$(result p50_us)
   R[$size:$name:p99]=$(result p99_us)
   R[$size:$name:requests]=$(result requests)
+  local k v
+  for k in edge:$CPU_EDGE identity:$CPU_IDENTITY wrk:$CPU_WRK; do
+    v=${k#*:}
+    R[$size:$name:cpu_${k%%:*}]=$(awk -v s="$v" -v n="${R[$size:$name:requests]}" \
+      'BEGIN{ if (n > 0) printf "%.0f", s * 1e6 / n; else print "" }')
+  done
   local errors bad
   errors=$(( $(result connect) + $(result read) + $(result write) + $(result status) + $(result timeout) ))
   bad=$(result bad)
@@ -394,6 +428,10 @@ verdict() {  # verdict VALUE TARGET >=|<=
     ok = (op == ">=") ? (v + 0 >= t) : (v + 0 <= t); print ok ? "met   " : "MISSED" }'
 }
 get() { echo "${R[$1]:-}"; }
+cpu_sum() {  # cpu_sum SIZE NAME: CPU µs per request of the three processes
+  awk -v a="$(get "$1:$2:cpu_edge")" -v b="$(get "$1:$2:cpu_identity")" -v c="$(get "$1:$2:cpu_wrk")" \
+    'BEGIN{printf "%.0f", a + b + c}'
+}
 TABLE="$WORK/table.txt"
 {
   echo
@@ -402,15 +440,18 @@ TABLE="$WORK/table.txt"
   for size in "${SIZES[@]}"; do
     echo
     echo "$size users, loaded by ${R[$size:load_how]} in ${R[$size:load_seconds]} s"
-    printf '%-38s %9s %8s %8s %9s %7s\n' workload req/s p50_ms p99_ms x_healthz errors
+    printf '%-38s %9s %8s %8s %9s %7s %8s %8s %8s\n' workload req/s p50_ms p99_ms x_healthz errors \
+      edge_us ident_us wrk_us
     h=$(get "$size:healthz:rps")
     for name in "${NAMES[@]}"; do
       rps=$(get "$size:$name:rps")
       [ -n "$rps" ] || continue
-      printf '%-38s %9.0f %8s %8s %9s %7s\n' "${LABEL[$name]}" "$rps" \
+      printf '%-38s %9.0f %8s %8s %9s %7s %8s %8s %8s\n' "${LABEL[$name]}" "$rps" \
         "$(ms "$(get "$size:$name:p50")")" "$(ms "$(get "$size:$name:p99")")" \
-        "$(ratio "$rps" "$h")" "$(get "$size:$name:errors")"
+        "$(ratio "$rps" "$h")" "$(get "$size:$name:errors")" \
+        "$(get "$size:$name:cpu_edge")" "$(get "$size:$name:cpu_identity")" "$(get "$size:$name:cpu_wrk")"
     done
+    echo "(edge_us, ident_us, wrk_us: CPU time of scim-edge, identity-service and wrk per request, in µs)"
     if [ -n "$(get "$size:sync_seconds")" ]; then
       echo "Entra-style sync of $size users (lookup + create each): ${R[$size:sync_seconds]} s" \
            "($(awk -v n="$size" -v s="${R[$size:sync_seconds]}" 'BEGIN{printf "%.0f", n/s}') users/s)"
@@ -435,6 +476,9 @@ TABLE="$WORK/table.txt"
     echo "  $(verdict "$r" 0.4 ">=") POST /Users >= 0.4 x /healthz at $size users: $r"
     r=$(ratio "$(get "$size:patch_user:rps")" "$h")
     echo "  $(verdict "$r" 0.4 ">=") PATCH (1 attribute) >= 0.4 x /healthz at $size users: $r"
+    echo "         (CPU per request, edge + identity + wrk: /healthz $(cpu_sum "$size" healthz) µs," \
+         "so 0.4x leaves $(awk -v c="$(cpu_sum "$size" healthz)" 'BEGIN{printf "%.0f", c / 0.4}') µs;" \
+         "POST $(cpu_sum "$size" post_user) µs, PATCH $(cpu_sum "$size" patch_user) µs)"
     r=$(ms "$(get "$size:get_user_half:p99")")
     echo "  $(verdict "$r" 5 "<=") p99 of GET /Users/{id} at half max rate <= 5 ms at $size users: $r ms"
   done
@@ -483,10 +527,12 @@ mkdir -p "$(dirname "$JSON")"
       [ -n "$rps" ] || continue
       [ "$first" = 1 ] || printf ',\n'
       first=0
-      printf '        "%s": {"label": "%s", "rps": %s, "p50_ms": %s, "p99_ms": %s, "ratio_to_healthz": %s, "requests": %s, "errors": %s}' \
+      printf '        "%s": {"label": "%s", "rps": %s, "p50_ms": %s, "p99_ms": %s, "ratio_to_healthz": %s, "requests": %s, "errors": %s, "cpu_us_per_request": {"edge": %s, "identity": %s, "wrk": %s}}' \
         "$name" "$(json_str "${LABEL[$name]}")" "$rps" \
         "$(ms "$(get "$size:$name:p50")")" "$(ms "$(get "$size:$name:p99")")" \
-        "$(ratio "$rps" "$h")" "$(get "$size:$name:requests")" "$(get "$size:$name:errors")"
+        "$(ratio "$rps" "$h")" "$(get "$size:$name:requests")" "$(get "$size:$name:errors")" \
+        "$(num "$(get "$size:$name:cpu_edge")")" "$(num "$(get "$size:$name:cpu_identity")")" \
+        "$(num "$(get "$size:$name:cpu_wrk")")"
     done
     printf '\n      }\n    }'
   done
