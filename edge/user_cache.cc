@@ -117,16 +117,24 @@ void UserCache::PutLocked(const std::string& tenant, const std::string& id,
   }
   slot = std::move(entry);
   if (!slot.name.empty()) names_[tenant][slot.name] = id;
-  order_.push_back(OrderItem{tenant, id, slot.order});
+  // The victim is any other cached user, at random. An IdP's cycle walks
+  // its users in the same order every time: beyond capacity, evicting the
+  // oldest fill evicts just the user the cycle reads next, so a tenant a
+  // little larger than the cache never got a hit; at random, most of it
+  // does (tests/unit/user_cache_test.cc). Where fills are not a cycle,
+  // oldest-first and random evict alike.
   while (entries_ > capacity_ && !order_.empty()) {
-    OrderItem oldest = std::move(order_.front());
-    order_.pop_front();
-    auto t = users_.find(oldest.tenant);
+    size_t i = NextRandomLocked() % order_.size();
+    std::swap(order_[i], order_.back());
+    OrderItem victim = std::move(order_.back());
+    order_.pop_back();
+    auto t = users_.find(victim.tenant);
     if (t == users_.end()) continue;
-    auto u = t->second.find(oldest.id);
-    if (u == t->second.end() || u->second.order != oldest.order) continue;
-    EraseLocked(u, oldest.tenant, &t->second, dropped);
+    auto u = t->second.find(victim.id);
+    if (u == t->second.end() || u->second.order != victim.order) continue;
+    EraseLocked(u, victim.tenant, &t->second, dropped);
   }
+  order_.push_back(OrderItem{tenant, id, slot.order});
   // Items of entries dropped or filled again since: rebuilt when they
   // outnumber the current ones.
   if (order_.size() > 2 * entries_ + 1024) {
@@ -159,6 +167,14 @@ void UserCache::FillWritten(uint64_t incarnation, uint64_t seq,
             Entry{std::move(copy), user.meta().version(), nullptr, seq, 0,
                   FoldUserName(user.user_name())},
             &dropped);
+}
+
+uint64_t UserCache::NextRandomLocked() {
+  // xorshift64*: the victim needs no better randomness than this.
+  random_ ^= random_ >> 12;
+  random_ ^= random_ << 25;
+  random_ ^= random_ >> 27;
+  return random_ * 0x2545F4914F6CDD1DULL;
 }
 
 size_t UserCache::StripeOf(const std::string& tenant, const std::string& id) {

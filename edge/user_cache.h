@@ -81,7 +81,7 @@ class UserCache {
     // The feed's number of the change this copy reflects; 0 when fetched,
     // so that any change drops it.
     uint64_t seq = 0;
-    // Its place in the eviction order (`order_`).
+    // Tells its current item in `order_` from stale ones.
     uint64_t order = 0;
     // Its userName, folded as names_ keys it.
     std::string name;
@@ -102,7 +102,7 @@ class UserCache {
     std::vector<TenantNames> names;
     std::deque<OrderItem> order;
   };
-  // Where a fill goes, the oldest fill evicted beyond capacity.
+  // Where a fill goes; beyond capacity, a random other user is evicted.
   void PutLocked(const std::string& tenant, const std::string& id, Entry entry,
                  Dropped* dropped) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Changes to users are ordered per stripe of user ids (a fixed table
@@ -143,8 +143,10 @@ class UserCache {
   // tenant -> the userNames of its cached users: the `userName eq` lookup
   // every IdP sends before each write, answered without identity-service.
   absl::flat_hash_map<std::string, TenantNames> names_ ABSL_GUARDED_BY(mu_);
-  // Fills, oldest first; an item is current while its entry has its order.
+  // Fills, in no order; an item is current while its entry has its order.
   std::deque<OrderItem> order_ ABSL_GUARDED_BY(mu_);
+  uint64_t NextRandomLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  uint64_t random_ ABSL_GUARDED_BY(mu_) = 0x9E3779B97F4A7C15ULL;
   uint64_t last_order_ ABSL_GUARDED_BY(mu_) = 0;
   // The feed numbering the changes (from the stream's reset), and the
   // number at that reset: what came before it is not known change by change.
