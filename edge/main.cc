@@ -17,6 +17,7 @@
 #include "edge/https_certificate.h"
 #include "edge/scim_server.h"
 #include "edge/user_change_watcher.h"
+#include "edge/user_name_directory.h"
 
 int main(int argc, char** argv) {
   scim::BlockShutdownSignals();
@@ -82,6 +83,11 @@ int main(int argc, char** argv) {
   // change stream vouches for them (edge/user_cache.h); 0 turns it off.
   int user_cache_size =
       config.GetInt("user_cache_size", "SCIM_USER_CACHE_SIZE", 100000);
+  // userNames the edge keeps, of every tenant it serves lookups for, to
+  // answer a lookup of a name no user has (edge/user_name_directory.h); a
+  // tenant beyond it asks identity-service as before. 0 turns it off.
+  int user_names_size =
+      config.GetInt("user_names_size", "SCIM_USER_NAMES_SIZE", 500000);
   // One JSON line per request on stderr; "false" turns it off.
   std::string access_log = config.Get("access_log", "SCIM_ACCESS_LOG", "true");
   // Shared with identity-service, which trusts "this is the edge" only
@@ -124,6 +130,8 @@ int main(int argc, char** argv) {
   scim::edge::Backends backends(identity, roles, audit,
                                 std::chrono::milliseconds(deadline_ms));
   backends.set_edge_secret(edge_secret);
+  // Outlives the cache and its watcher, which add to it.
+  std::unique_ptr<scim::edge::UserNameDirectory> user_names;
   std::unique_ptr<scim::edge::UserCache> user_cache;
   std::unique_ptr<scim::edge::UserChangeWatcher> user_watcher;
   if (user_cache_size > 0) {
@@ -131,6 +139,30 @@ int main(int argc, char** argv) {
     // replying past a watcher it had to cut off.
     user_cache = std::make_unique<scim::edge::UserCache>(
         static_cast<size_t>(user_cache_size), std::chrono::milliseconds(1500));
+    if (user_names_size > 0) {
+      user_names = std::make_unique<scim::edge::UserNameDirectory>(
+          static_cast<size_t>(user_names_size),
+          [&backends](const std::string& tenant, const std::string& after)
+              -> absl::StatusOr<scim::edge::UserNameDirectory::Page> {
+            scim::identity::v1::ListUserNamesRequest request;
+            request.set_tenant_id(tenant);
+            request.set_after(after);
+            auto reply =
+                backends.Invoke<scim::identity::v1::ListUserNamesResponse>(
+                    scim::edge::CallerInfo{},
+                    [&](grpc::ClientContext* c,
+                        scim::identity::v1::ListUserNamesResponse* r) {
+                      return backends.identity().ListUserNames(c, request, r);
+                    });
+            if (!reply.ok()) return reply.status();
+            scim::edge::UserNameDirectory::Page page;
+            page.names.assign(reply->user_names().begin(),
+                              reply->user_names().end());
+            page.done = reply->done();
+            return page;
+          });
+      user_cache->set_user_names(user_names.get());
+    }
     std::string watcher_id = scim::RandomHex(16);
     user_watcher = std::make_unique<scim::edge::UserChangeWatcher>(
         &backends.identity(), user_cache.get(), watcher_id);

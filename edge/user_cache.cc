@@ -62,6 +62,18 @@ std::string UserCache::FindIdByUserName(const std::string& tenant,
   return n->second;
 }
 
+bool UserCache::KnownAbsentUserName(const std::string& tenant,
+                                    const std::string& user_name) const {
+  if (user_names_ == nullptr) return false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (Clock::now() >= lease_end_) return false;
+  }
+  if (user_names_->KnownAbsent(tenant, FoldUserName(user_name))) return true;
+  user_names_->Want(tenant);
+  return false;
+}
+
 std::shared_ptr<const UserCache::Rendered> UserCache::FindRendered(
     const std::string& tenant, const std::string& id,
     const std::string& location) const {
@@ -152,6 +164,10 @@ void UserCache::PutLocked(const std::string& tenant, const std::string& id,
 
 void UserCache::FillWritten(uint64_t incarnation, uint64_t seq,
                             const std::string& tenant, const pb::User& user) {
+  // Whatever becomes of the copy: the name is this user's now.
+  if (user_names_ != nullptr) {
+    user_names_->Add(tenant, FoldUserName(user.user_name()));
+  }
   if (capacity_ == 0 || seq == 0 || incarnation == 0) return;
   auto copy = std::make_shared<const std::string>(user.SerializeAsString());
   Dropped dropped;
@@ -191,6 +207,15 @@ bool UserCache::OrderedAfterChangesLocked(uint64_t seq,
 }
 
 void UserCache::Apply(const pb::UserChanges& changes) {
+  // Before the change is acknowledged: identity-service holds the writer's
+  // reply until then, so a lookup after that reply finds the name.
+  if (user_names_ != nullptr) {
+    if (changes.reset()) user_names_->Reset();
+    for (const pb::UserChange& c : changes.changes()) {
+      if (!c.user_name().empty())
+        user_names_->Add(c.tenant_id(), c.user_name());
+    }
+  }
   Dropped dropped;
   absl::MutexLock lock(&mu_);
   if (changes.reset()) {

@@ -10,6 +10,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "edge/user_name_directory.h"
 #include "scim/identity/v1/identity.pb.h"
 
 namespace scim::edge {
@@ -70,6 +71,15 @@ class UserCache {
   void Revoke();
 
   size_t size() const;
+
+  // Every userName of a tenant, from the same stream (not owned; may be
+  // nullptr): the cache adds the names changes and replies carry.
+  void set_user_names(UserNameDirectory* names) { user_names_ = names; }
+  // Whether no user of `tenant` has `user_name` (compared as userName eq
+  // does), while the stream vouches for what this edge knows; when it
+  // cannot tell, starts learning the tenant's userNames for next time.
+  bool KnownAbsentUserName(const std::string& tenant,
+                           const std::string& user_name) const;
 
  private:
   struct Entry {
@@ -132,6 +142,7 @@ class UserCache {
                         const std::string& id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  UserNameDirectory* user_names_ = nullptr;
   const size_t capacity_;
   const Clock::duration lease_;
   mutable absl::Mutex mu_;

@@ -1,6 +1,7 @@
 #include "edge/users_handler.h"
 
 #include "absl/strings/ascii.h"
+#include "common/metrics.h"
 #include "common/status_map.h"
 #include "edge/patch_engine.h"
 #include "edge/request_body.h"
@@ -216,6 +217,17 @@ web::http::http_response UsersHandler::Get(const std::string& id,
   return r;
 }
 
+metrics::Counter& UsersHandler::AbsentUserNamesAnswered() {
+  static metrics::Counter* counter =
+      &metrics::Registry::Default()
+           .AddCounter("scim_edge_absent_user_names_answered_total",
+                       "userName eq lookups the edge answered with no "
+                       "match itself, from the tenant's userNames.",
+                       {})
+           .WithLabels({});
+  return *counter;
+}
+
 // Every IdP looks a user up by `userName eq` before each write to it. The
 // user cache vouches for its users as it does for GET; userName is unique
 // in a tenant, so a cached user with that name is the whole answer.
@@ -255,6 +267,11 @@ web::http::http_response UsersHandler::List(const ListParams& params,
       return ListResponse(1, params.start_index, *page);
     }
     ticket = cache->FillTicket();
+    // An IdP's lookup before it creates the user: nobody has the name yet.
+    if (cache->KnownAbsentUserName(ctx.tenant.id(), *user_name)) {
+      AbsentUserNamesAnswered().Increment();
+      return ListResponse(0, params.start_index, {});
+    }
   }
   pb::ListUsersRequest request;
   request.set_tenant_id(ctx.tenant.id());

@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "common/user_change_headers.h"
 #include "identity-service/identity_db.h"
+#include "identity-service/user_store.h"
 
 namespace scim::identity {
 namespace {
@@ -43,11 +44,16 @@ constexpr int kMaxTrailerChanges = 256;
 // id and a NUL; a user key is tenant NUL id).
 class BatchChanges : public rocksdb::WriteBatch::Handler {
  public:
-  BatchChanges(uint32_t users, uint32_t groups, uint32_t tenants)
-      : users_(users), groups_(groups), tenants_(tenants) {}
+  BatchChanges(uint32_t users, uint32_t groups, uint32_t tenants,
+               uint32_t user_index)
+      : users_(users),
+        groups_(groups),
+        tenants_(tenants),
+        user_index_(user_index) {}
 
   rocksdb::Status PutCF(uint32_t family, const rocksdb::Slice& key,
-                        const rocksdb::Slice&) override {
+                        const rocksdb::Slice& value) override {
+    if (family == user_index_) NoteUserName(key, value);
     Note(family, key, false);
     return rocksdb::Status::OK();
   }
@@ -81,6 +87,18 @@ class BatchChanges : public rocksdb::WriteBatch::Handler {
   // tenant, a range, or a group (unless it said that group writes keep
   // renderings).
   std::vector<pb::UserChange> Changes() {
+    for (auto& [tenant, id, name] : user_names_) {
+      auto same = std::find_if(
+          changes_.begin(), changes_.end(), [&](const pb::UserChange& c) {
+            return c.user_id() == id && c.tenant_id() == tenant;
+          });
+      if (same == changes_.end()) {
+        same = changes_.insert(changes_.end(), pb::UserChange());
+        same->set_tenant_id(tenant);
+        same->set_user_id(id);
+      }
+      same->set_user_name(std::move(name));
+    }
     if (!groups_keep_renderings_) {
       for (auto& tenant : group_tenants_) {
         pb::UserChange change;
@@ -109,7 +127,25 @@ class BatchChanges : public rocksdb::WriteBatch::Handler {
     }
     changes_.push_back(std::move(change));
   }
-  uint32_t users_, groups_, tenants_;
+  // A userName index key (tenant NUL kind NUL folded name -> user id).
+  void NoteUserName(const rocksdb::Slice& key, const rocksdb::Slice& value) {
+    absl::string_view k(key.data(), key.size());
+    size_t nul = k.find('\0');
+    if (nul == absl::string_view::npos) return;
+    absl::string_view rest = k.substr(nul + 1);
+    absl::string_view kind = user_index::kUserName;
+    if (rest.size() <= kind.size() || rest.substr(0, kind.size()) != kind ||
+        rest[kind.size()] != '\0') {
+      return;
+    }
+    user_names_.push_back({std::string(k.substr(0, nul)), value.ToString(),
+                           std::string(rest.substr(kind.size() + 1))});
+  }
+  struct UserName {
+    std::string tenant, id, name;
+  };
+  uint32_t users_, groups_, tenants_, user_index_;
+  std::vector<UserName> user_names_;
   std::vector<pb::UserChange> changes_;
   std::set<std::string> group_tenants_;
   bool groups_keep_renderings_ = false;
@@ -155,10 +191,12 @@ class ReplyWaitFactory
 }  // namespace
 
 ChangeFeed::ChangeFeed(uint32_t users_family, uint32_t groups_family,
-                       uint32_t tenants_family, Options options)
+                       uint32_t tenants_family, uint32_t user_index_family,
+                       Options options)
     : users_family_(users_family),
       groups_family_(groups_family),
       tenants_family_(tenants_family),
+      user_index_family_(user_index_family),
       options_(options),
       incarnation_(NewIncarnation()) {}
 
@@ -174,7 +212,8 @@ void ChangeFeed::SetCaller(std::string watcher) {
 }
 
 void ChangeFeed::Publish(const rocksdb::WriteBatch& batch) {
-  BatchChanges parsed(users_family_, groups_family_, tenants_family_);
+  BatchChanges parsed(users_family_, groups_family_, tenants_family_,
+                      user_index_family_);
   if (!batch.Iterate(&parsed).ok()) return;
   std::vector<pb::UserChange> changes = parsed.Changes();
   if (changes.empty()) return;

@@ -36,12 +36,15 @@ class ChangeFeed {
     // Changes kept for a watcher that is behind; beyond, it gets a reset.
     size_t max_backlog = 100000;
   };
-  // The ids of the column families whose keys GetUser's rendering reads.
+  // The ids of the column families whose keys GetUser's rendering reads,
+  // and of the user index (whose userName keys changes carry).
   ChangeFeed(uint32_t users_family, uint32_t groups_family,
-             uint32_t tenants_family, Options options);
+             uint32_t tenants_family, uint32_t user_index_family,
+             Options options);
   ChangeFeed(uint32_t users_family, uint32_t groups_family,
-             uint32_t tenants_family)
-      : ChangeFeed(users_family, groups_family, tenants_family, Options()) {}
+             uint32_t tenants_family, uint32_t user_index_family)
+      : ChangeFeed(users_family, groups_family, tenants_family,
+                   user_index_family, Options()) {}
 
   // A committed batch (RocksDb's write observer): its changes are queued
   // for the watchers, and the calling thread's reply will wait for them.
@@ -88,7 +91,8 @@ class ChangeFeed {
   void AwaitOthers(uint64_t target, const std::string& origin);
   void Trim() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  const uint32_t users_family_, groups_family_, tenants_family_;
+  const uint32_t users_family_, groups_family_, tenants_family_,
+      user_index_family_;
   const Options options_;
   const uint64_t incarnation_;
   absl::Mutex mu_;

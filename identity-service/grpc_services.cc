@@ -257,6 +257,24 @@ grpc::Status IdentityServiceImpl::ListUsers(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status IdentityServiceImpl::ListUserNames(
+    grpc::ServerContext* context, const pb::ListUserNamesRequest* request,
+    pb::ListUserNamesResponse* response) {
+  if (auto s = RequireTenant(request->tenant_id()); !s.ok()) {
+    return ReplyStatus(context, s);
+  }
+  constexpr uint32_t kMaxPage = 10000;
+  uint32_t limit = request->limit();
+  if (limit == 0 || limit > kMaxPage) limit = kMaxPage;
+  bool done = false;
+  auto names = users_->UserNamesAfter(request->tenant_id(), request->after(),
+                                      limit, &done);
+  if (!names.ok()) return ReplyStatus(context, names.status());
+  for (auto& n : *names) response->add_user_names(std::move(n));
+  response->set_done(done);
+  return grpc::Status::OK;
+}
+
 grpc::Status IdentityServiceImpl::ListGroupMembers(
     grpc::ServerContext* context, const pb::ListGroupMembersRequest* request,
     pb::ListGroupMembersResponse* response) {

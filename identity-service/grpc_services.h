@@ -38,6 +38,9 @@ class IdentityServiceImpl final : public pb::IdentityService::Service {
   grpc::Status ListUsers(grpc::ServerContext* context,
                          const pb::ListUsersRequest* request,
                          pb::ListUsersResponse* response) override;
+  grpc::Status ListUserNames(grpc::ServerContext* context,
+                             const pb::ListUserNamesRequest* request,
+                             pb::ListUserNamesResponse* response) override;
   grpc::Status ListGroupMembers(
       grpc::ServerContext* context, const pb::ListGroupMembersRequest* request,
       pb::ListGroupMembersResponse* response) override;

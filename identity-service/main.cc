@@ -102,7 +102,8 @@ int main(int argc, char** argv) {
   scim::identity::ChangeFeed change_feed(
       db->get()->family(scim::identity::kUsers)->GetID(),
       db->get()->family(scim::identity::kGroups)->GetID(),
-      db->get()->family(scim::identity::kTenants)->GetID());
+      db->get()->family(scim::identity::kTenants)->GetID(),
+      db->get()->family(scim::identity::kUserIndex)->GetID());
   db->get()->SetWriteObserver(
       [&change_feed](const rocksdb::WriteBatch& b) { change_feed.Publish(b); });
   scim::identity::Outbox outbox(db->get());

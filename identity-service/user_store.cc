@@ -294,6 +294,31 @@ std::vector<std::string> UserStore::IdsWithPrefix(
   return ids;
 }
 
+absl::StatusOr<std::vector<std::string>> UserStore::UserNamesAfter(
+    const std::string& tenant, const std::string& after, size_t limit,
+    bool* done) const {
+  const std::string prefix = KeyPrefix({tenant, kUserNameIndex});
+  std::vector<std::string> names;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->family(kUserIndex)));
+  it->Seek(prefix + after);
+  if (!after.empty() && it->Valid() && it->key() == prefix + after) it->Next();
+  for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (names.size() == limit) {
+      *done = false;
+      return names;
+    }
+    names.emplace_back(it->key().data() + prefix.size(),
+                       it->key().size() - prefix.size());
+  }
+  if (!it->status().ok()) {
+    return absl::UnavailableError("cannot read the userName index: " +
+                                  it->status().ToString());
+  }
+  *done = true;
+  return names;
+}
+
 absl::StatusOr<User> UserStore::FindByUserName(
     const std::string& tenant, const std::string& user_name) const {
   std::string id;

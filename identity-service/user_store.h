@@ -39,7 +39,7 @@ class UserStore {
   // it to the TenantStore; without it both are off).
   struct TenantFlags {
     bool approver_from_manager = false;  // audit approver changes
-    bool has_locations = false;  // audit users matched by no location
+    bool has_locations = false;          // audit users matched by no location
   };
   void set_tenant_flags(
       std::function<TenantFlags(const std::string& tenant)> flags) {
@@ -64,6 +64,12 @@ class UserStore {
                               const Actor& actor);
   absl::StatusOr<User> Get(const std::string& tenant,
                            const std::string& id) const;
+  // Up to `limit` userNames of `tenant`, folded as the index keys them, in
+  // index order after `after` (from the first when empty); `*done` when no
+  // more follow.
+  absl::StatusOr<std::vector<std::string>> UserNamesAfter(
+      const std::string& tenant, const std::string& after, size_t limit,
+      bool* done) const;
   absl::StatusOr<User> FindByUserName(const std::string& tenant,
                                       const std::string& user_name) const;
   absl::StatusOr<User> FindByExternalId(const std::string& tenant,

@@ -36,6 +36,7 @@ const settings = [
   ["edge", "SCIM_HTTP_THREADS", "edge.httpThreads", "edge/main.cc"],
   ["edge", "SCIM_HANDLER_THREADS", "edge.handlerThreads", "edge/main.cc"],
   ["edge", "SCIM_HANDLER_QUEUE", "edge.handlerQueue", "edge/main.cc"],
+  ["edge", "SCIM_USER_NAMES_SIZE", "edge.userNamesSize", "edge/main.cc"],
   ["edge", "SCIM_USER_CACHE_SIZE", "edge.userCacheSize", "edge/main.cc"],
   ["edge", "SCIM_AUDIT_QUEUE_CAPACITY", "edge.auditQueueCapacity", "edge/main.cc"],
   ["edge", "SCIM_RATE_LIMIT_RPS", "edge.rateLimit.rps", "edge/main.cc"],

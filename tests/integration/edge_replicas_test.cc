@@ -100,6 +100,16 @@ class EdgeReplicasTest : public ::testing::Test {
     return {main, replica};
   }
 
+  // GET /Users?filter=userName eq "<user_name>"<extra> on the main edge.
+  static HttpResult LookUpUserName(
+      const std::map<std::string, std::string>& auth,
+      const std::string& user_name, const std::string& extra) {
+    return stack_->Http(
+        "GET",
+        "/scim/v2/Users?filter=userName%20eq%20%22" + user_name + "%22" + extra,
+        "", auth);
+  }
+
   static Stack* stack_;
   static Process* replica_;
   static int replica_port_;
@@ -428,10 +438,7 @@ TEST_F(EdgeReplicasTest, AUserNameLookupIsAnsweredByTheEdgeThatHoldsTheUser) {
       {"Authorization", "Bearer " + token}};
   const int main_port = stack_->http_port();
   auto lookup = [&](const std::string& user_name, const std::string& extra) {
-    return stack_->Http(
-        "GET",
-        "/scim/v2/Users?filter=userName%20eq%20%22" + user_name + "%22" + extra,
-        "", auth);
+    return LookUpUserName(auth, user_name, extra);
   };
   auto found = [](const HttpResult& r) {
     EXPECT_EQ(r.status, 200) << r.raw;
@@ -493,6 +500,108 @@ TEST_F(EdgeReplicasTest, AUserNameLookupIsAnsweredByTheEdgeThatHoldsTheUser) {
                     std::string(kReplicaBase) + "/Users/" + id, "", auth);
   ASSERT_EQ(deleted.status, 204) << deleted.raw;
   EXPECT_EQ(found(lookup("renamed-lookup@example.com", "")), "");
+}
+
+// The lookup an IdP sends before creating a user, for a userName nobody has
+// yet, is answered by the edge once it holds the tenant's userNames; a name
+// given through any path (the other edge, gRPC past both) is found at once.
+TEST_F(EdgeReplicasTest, ALookupOfANameNobodyHasIsAnsweredByTheEdge) {
+  namespace pb = scim::identity::v1;
+  auto [tenant, token] = NewTenant("absent");
+  std::map<std::string, std::string> auth = {
+      {"Authorization", "Bearer " + token}};
+  const int main_port = stack_->http_port();
+  auto lookup = [&](const std::string& user_name, const std::string& extra) {
+    return LookUpUserName(auth, user_name, extra);
+  };
+  auto total = [](const HttpResult& r) {
+    EXPECT_EQ(r.status, 200) << r.raw;
+    return r.status == 200 ? r.body.at("totalResults").as_integer() : -1;
+  };
+  auto absent_answers = [&] {
+    // The sample's line, not its # HELP line.
+    const std::string series = "\nscim_edge_absent_user_names_answered_total ";
+    HttpResult r = Stack::HttpAt(main_port, "GET", "/metrics", "", {});
+    size_t at = r.raw.find(series);
+    return at == std::string::npos
+               ? 0.0
+               : std::stod(r.raw.substr(at + series.size()));
+  };
+  ASSERT_EQ(stack_
+                ->Http("POST", "/scim/v2/Users",
+                       R"({"userName":"Present@Example.com"})", auth)
+                .status,
+            201);
+  // The first lookups ask identity-service while the edge reads the
+  // tenant's userNames (in the background); then it answers them itself.
+  bool answered_here = false;
+  auto end = Clock::now() + std::chrono::seconds(10);
+  for (int i = 0; !answered_here && Clock::now() < end; ++i) {
+    std::string name = "nobody" + std::to_string(i) + "@example.com";
+    double answers = absent_answers();
+    double calls = IdentityCalls(main_port, "ListUsers");
+    HttpResult miss = lookup(name, "");
+    ASSERT_EQ(total(miss), 0);
+    answered_here = absent_answers() == answers + 1 &&
+                    IdentityCalls(main_port, "ListUsers") == calls;
+    if (answered_here) {
+      // Identity-service's answer to the letter (sortBy goes there).
+      EXPECT_EQ(miss.raw, lookup(name, "&sortBy=userName").raw);
+      EXPECT_EQ(lookup(name, "&startIndex=3&count=5").raw,
+                lookup(name, "&startIndex=3&count=5&sortBy=userName").raw);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  ASSERT_TRUE(answered_here) << "the edge never answered a lookup of a "
+                                "userName nobody has by itself";
+  // Names it had when they were read, in any case.
+  EXPECT_EQ(total(lookup("present@example.com", "")), 1);
+
+  // Created, or renamed, through the other edge: found through this one
+  // by the very next lookup (the reply waited until this edge had it).
+  for (int i = 0; i < 10; ++i) {
+    std::string name = "Replica" + std::to_string(i) + "@Example.com";
+    HttpResult created = Stack::HttpAt(
+        replica_port_, "POST", std::string(kReplicaBase) + "/Users",
+        R"({"userName":")" + name + R"("})", auth);
+    ASSERT_EQ(created.status, 201) << created.raw;
+    ASSERT_EQ(total(lookup(absl::AsciiStrToLower(name), "")), 1) << name;
+    std::string renamed = "renamed" + std::to_string(i) + "@example.com";
+    HttpResult patched = Stack::HttpAt(
+        replica_port_, "PATCH",
+        std::string(kReplicaBase) + "/Users/" +
+            created.body.at("id").as_string(),
+        R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations":[{"op":"replace","path":"userName","value":")" +
+            renamed + R"("}]})",
+        auth);
+    ASSERT_EQ(patched.status, 200) << patched.raw;
+    ASSERT_EQ(total(lookup(renamed, "")), 1) << renamed;
+    EXPECT_EQ(total(lookup(name, "")), 0) << name;
+  }
+
+  // Created over gRPC, past both edges.
+  auto channel = grpc::CreateChannel(stack_->grpc_address("identity-service"),
+                                     grpc::InsecureChannelCredentials());
+  auto identity = pb::IdentityService::NewStub(channel);
+  auto tenants = pb::TenantService::NewStub(channel);
+  pb::Tenant stored;
+  {
+    pb::GetTenantRequest request;
+    request.set_tenant(tenant);
+    grpc::ClientContext c;
+    c.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    ASSERT_TRUE(tenants->GetTenant(&c, request, &stored).ok());
+  }
+  pb::CreateUserRequest request;
+  request.set_tenant_id(stored.id());
+  request.mutable_user()->set_user_name("Over.Grpc@example.com");
+  pb::User made;
+  grpc::ClientContext c;
+  c.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  ASSERT_TRUE(identity->CreateUser(&c, request, &made).ok());
+  EXPECT_EQ(total(lookup("over.grpc@example.com", "")), 1);
 }
 
 }  // namespace

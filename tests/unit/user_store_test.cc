@@ -121,6 +121,26 @@ TEST_F(UserStoreTest, RenameMovesIndexEntriesAndBumpsVersion) {
   EXPECT_TRUE(store_->Create("t1", NewUser("old", "", ""), actor_).ok());
 }
 
+TEST_F(UserStoreTest, UserNamesComeFoldedInPagesOfOneTenant) {
+  for (const char* name : {"Carol", "alice", "Bob"}) {
+    ASSERT_TRUE(store_->Create("t1", NewUser(name, "", ""), actor_).ok());
+  }
+  ASSERT_TRUE(store_->Create("t2", NewUser("dave", "", ""), actor_).ok());
+  bool done = true;
+  auto first = store_->UserNamesAfter("t1", "", 2, &done);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(*first, (std::vector<std::string>{"alice", "bob"}));
+  EXPECT_FALSE(done);
+  auto rest = store_->UserNamesAfter("t1", "bob", 2, &done);
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(*rest, std::vector<std::string>{"carol"});
+  EXPECT_TRUE(done);
+  auto none = store_->UserNamesAfter("t3", "", 2, &done);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  EXPECT_TRUE(done);
+}
+
 TEST_F(UserStoreTest, RenameOntoTakenNameFailsAndChangesNothing) {
   auto a = store_->Create("t1", NewUser("a", "", "a@x.com"), actor_);
   auto b = store_->Create("t1", NewUser("b", "", "b@x.com"), actor_);
@@ -216,8 +236,8 @@ TEST_F(UserStoreTest, IndexedEqualityExaminesOneRecordOfAThousand) {
   EXPECT_EQ(total(by_name_and_title), 1);
 
   EXPECT_EQ(examined(Eq("externalId", "EXT-7")), 1);
-  EXPECT_EQ(examined(Eq("id", store_->FindByUserName("t1", "user3@example.com")
-                                  ->id())),
+  EXPECT_EQ(examined(Eq(
+                "id", store_->FindByUserName("t1", "user3@example.com")->id())),
             1);
   EXPECT_EQ(examined(Eq("emails.value", "MAIL9@example.com")), 1);
 
