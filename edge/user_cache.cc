@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "edge/user_name_directory.h"
 
 namespace scim::edge {
 
@@ -212,8 +213,7 @@ void UserCache::Apply(const pb::UserChanges& changes) {
   if (user_names_ != nullptr) {
     if (changes.reset()) user_names_->Reset();
     for (const pb::UserChange& c : changes.changes()) {
-      if (!c.user_name().empty())
-        user_names_->Add(c.tenant_id(), c.user_name());
+      user_names_->Add(c.tenant_id(), c.user_name());
     }
   }
   Dropped dropped;

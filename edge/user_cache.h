@@ -10,10 +10,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
-#include "edge/user_name_directory.h"
 #include "scim/identity/v1/identity.pb.h"
 
 namespace scim::edge {
+
+class UserNameDirectory;
 
 // Users as identity-service's GetUser rendered them, kept while the
 // change stream from identity-service (UserChangeWatcher) vouches for them:

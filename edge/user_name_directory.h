@@ -50,12 +50,12 @@ class UserNameDirectory {
   bool KnownAbsent(const std::string& tenant, const std::string& name) const;
   // Starts loading `tenant`'s names unless they are in or on their way.
   void Want(const std::string& tenant);
-  // A userName some user of `tenant` now has.
+  // A userName some user of `tenant` now has (empty: none).
   void Add(const std::string& tenant, const std::string& name);
   // Forgets every set: changes may have been missed.
   void Reset();
 
-  // Tenants whose names are all in (for /metrics and tests).
+  // Tenants whose names are all in (for tests).
   size_t complete_tenants() const;
 
  private:

@@ -19,6 +19,18 @@ using web::http::status_codes;
 // times before giving up with 503; each retry means another write landed.
 constexpr int kPatchAttempts = 64;
 
+// userName lookups answered "no such user" without identity-service.
+metrics::Counter& AbsentUserNamesAnswered() {
+  static metrics::Counter* counter =
+      &metrics::Registry::Default()
+           .AddCounter("scim_edge_absent_user_names_answered_total",
+                       "userName eq lookups the edge answered with no "
+                       "match itself, from the tenant's userNames.",
+                       {})
+           .WithLabels({});
+  return *counter;
+}
+
 // The literal of a `userName eq "..."` filter, or nullptr for any other.
 const std::string* UserNameEquals(
     const std::optional<scim::common::v1::Filter>& filter) {
@@ -217,17 +229,6 @@ web::http::http_response UsersHandler::Get(const std::string& id,
   return r;
 }
 
-metrics::Counter& UsersHandler::AbsentUserNamesAnswered() {
-  static metrics::Counter* counter =
-      &metrics::Registry::Default()
-           .AddCounter("scim_edge_absent_user_names_answered_total",
-                       "userName eq lookups the edge answered with no "
-                       "match itself, from the tenant's userNames.",
-                       {})
-           .WithLabels({});
-  return *counter;
-}
-
 // Every IdP looks a user up by `userName eq` before each write to it. The
 // user cache vouches for its users as it does for GET; userName is unique
 // in a tenant, so a cached user with that name is the whole answer.
@@ -266,12 +267,12 @@ web::http::http_response UsersHandler::List(const ListParams& params,
     if (auto page = ListCachedUserName(*user_name, params, ctx)) {
       return ListResponse(1, params.start_index, *page);
     }
-    ticket = cache->FillTicket();
     // An IdP's lookup before it creates the user: nobody has the name yet.
     if (cache->KnownAbsentUserName(ctx.tenant.id(), *user_name)) {
       AbsentUserNamesAnswered().Increment();
       return ListResponse(0, params.start_index, {});
     }
+    ticket = cache->FillTicket();
   }
   pb::ListUsersRequest request;
   request.set_tenant_id(ctx.tenant.id());

@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "common/metrics.h"
 #include "edge/backends.h"
 #include "edge/list_params.h"
 #include "edge/projection.h"
@@ -37,8 +36,6 @@ class UsersHandler {
                                 const RequestContext& ctx) const;
   // The page `userName eq` answers (the whole result being that one user),
   // when the user cache has that user.
-  // Lookups answered "no such user" without identity-service (/metrics).
-  static metrics::Counter& AbsentUserNamesAnswered();
   std::optional<std::vector<std::string>> ListCachedUserName(
       const std::string& user_name, const ListParams& params,
       const RequestContext& ctx) const;

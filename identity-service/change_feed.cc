@@ -5,6 +5,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -127,19 +128,14 @@ class BatchChanges : public rocksdb::WriteBatch::Handler {
     }
     changes_.push_back(std::move(change));
   }
-  // A userName index key (tenant NUL kind NUL folded name -> user id).
+  // A userName index key (its prefix, then the folded name -> user id).
   void NoteUserName(const rocksdb::Slice& key, const rocksdb::Slice& value) {
-    absl::string_view k(key.data(), key.size());
-    size_t nul = k.find('\0');
-    if (nul == absl::string_view::npos) return;
-    absl::string_view rest = k.substr(nul + 1);
-    absl::string_view kind = user_index::kUserName;
-    if (rest.size() <= kind.size() || rest.substr(0, kind.size()) != kind ||
-        rest[kind.size()] != '\0') {
-      return;
-    }
-    user_names_.push_back({std::string(k.substr(0, nul)), value.ToString(),
-                           std::string(rest.substr(kind.size() + 1))});
+    std::string_view k(key.data(), key.size());
+    std::string_view tenant = k.substr(0, k.find('\0'));
+    std::string prefix = KeyPrefix({tenant, user_index::kUserName});
+    if (k.substr(0, prefix.size()) != prefix) return;
+    user_names_.push_back({std::string(tenant), value.ToString(),
+                           std::string(k.substr(prefix.size()))});
   }
   struct UserName {
     std::string tenant, id, name;

@@ -192,16 +192,15 @@ run_wrk() {
 # where each workload's cost goes on these shared cores.
 TIMEFORMAT='%U %S'
 CPU_EDGE=0 CPU_IDENTITY=0 CPU_WRK=0
-proc_cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 cpu_start() {
-  CPU_EDGE0=$(proc_cpu_ticks "$EDGE_PID")
-  CPU_IDENTITY0=$(proc_cpu_ticks "$IDENTITY_PID")
+  CPU_EDGE0=$(cpu_ticks "$EDGE_PID")
+  CPU_IDENTITY0=$(cpu_ticks "$IDENTITY_PID")
 }
 cpu_stop() {  # cpu_stop WRK_SECONDS
   local hz
   hz=$(getconf CLK_TCK)
-  CPU_EDGE=$(awk -v a="$CPU_EDGE0" -v b="$(proc_cpu_ticks "$EDGE_PID")" -v hz="$hz" 'BEGIN{print (b - a) / hz}')
-  CPU_IDENTITY=$(awk -v a="$CPU_IDENTITY0" -v b="$(proc_cpu_ticks "$IDENTITY_PID")" -v hz="$hz" 'BEGIN{print (b - a) / hz}')
+  CPU_EDGE=$(awk -v a="$CPU_EDGE0" -v b="$(cpu_ticks "$EDGE_PID")" -v hz="$hz" 'BEGIN{print (b - a) / hz}')
+  CPU_IDENTITY=$(awk -v a="$CPU_IDENTITY0" -v b="$(cpu_ticks "$IDENTITY_PID")" -v hz="$hz" 'BEGIN{print (b - a) / hz}')
   CPU_WRK=${1:-0}
 }
 
@@ -225,7 +224,7 @@ run_until_done() {
   end=$(date +%s.%N)
   # Read while it runs: a process's own times are gone once it is reaped.
   local wrk_ticks
-  wrk_ticks=$(proc_cpu_ticks "$wrk_pid")
+  wrk_ticks=$(cpu_ticks "$wrk_pid")
   kill -INT "$wrk_pid" 2>/dev/null || true
   wait "$wrk_pid" || true
   cpu_stop "$(awk -v t="$wrk_ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN{print t / hz}')"

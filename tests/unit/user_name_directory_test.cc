@@ -47,7 +47,7 @@ struct FakeIdentity {
   }
 };
 
-// Waits (up to 10 s) until `tenant`'s names are all in.
+// Waits (up to 10 s) until `tenants` tenants have all their names in.
 bool Complete(const UserNameDirectory& d, size_t tenants) {
   absl::Time end = absl::Now() + absl::Seconds(10);
   while (absl::Now() < end) {
