@@ -3,15 +3,19 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "edge/user_cache.h"
+#include "edge/user_create_batcher.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "scim/audit/v1/audit.grpc.pb.h"
 #include "scim/identity/v1/identity.grpc.pb.h"
+#include "scim/identity/v1/user_batch.grpc.pb.h"
 #include "scim/role/v1/role.grpc.pb.h"
 
 namespace scim::edge {
@@ -64,6 +68,12 @@ class Backends {
     return reply;
   }
 
+  // CreateUser, gathered with the creates other requests make meanwhile
+  // into one CreateUsers call (edge/user_create_batcher.h).
+  absl::StatusOr<scim::identity::v1::User> CreateUser(
+      const CallerInfo& caller,
+      const scim::identity::v1::CreateUserRequest& request) const;
+
   scim::identity::v1::IdentityService::Stub& identity() const {
     return *identity_;
   }
@@ -99,6 +109,11 @@ class Backends {
   void ApplyUserChanges(const grpc::ClientContext& context,
                         const grpc::Status& status,
                         const scim::identity::v1::User* written) const;
+  void ApplyUserChanges(
+      const grpc::ClientContext& context, const grpc::Status& status,
+      const std::vector<const scim::identity::v1::User*>& written) const;
+  // One CreateUsers call for `items` (UserCreateBatcher's Send).
+  void SendCreates(const std::vector<UserCreateBatcher::Item*>& items) const;
   static const scim::identity::v1::User* WrittenUser(
       const scim::identity::v1::User& user) {
     return &user;
@@ -120,6 +135,11 @@ class Backends {
   std::unique_ptr<scim::identity::v1::TenantService::Stub> tenants_;
   std::unique_ptr<scim::role::v1::RoleService::Stub> roles_;
   std::unique_ptr<scim::audit::v1::AuditService::Stub> audit_;
+  std::unique_ptr<scim::identity::v1::UserBatchService::Stub> batch_;
+  // Set once identity-service answers CreateUsers with UNIMPLEMENTED (an
+  // older one): creates go one CreateUser call each from then on.
+  mutable std::atomic<bool> batch_unimplemented_{false};
+  std::unique_ptr<UserCreateBatcher> create_batcher_;
 };
 
 }  // namespace scim::edge

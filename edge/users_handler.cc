@@ -197,10 +197,7 @@ web::http::http_response UsersHandler::Create(const std::string& body,
   pb::CreateUserRequest request;
   request.set_tenant_id(ctx.tenant.id());
   *request.mutable_user() = std::move(*user);
-  auto created = backends_->Invoke<pb::User>(
-      ctx.caller, [&](grpc::ClientContext* c, pb::User* reply) {
-        return backends_->identity().CreateUser(c, request, reply);
-      });
+  auto created = backends_->CreateUser(ctx.caller, request);
   if (!created.ok()) return ErrorResponse(created.status());
   return UserResponse(status_codes::Created, *created, ctx);
 }

@@ -119,23 +119,28 @@ Actor ActorFrom(const grpc::ServerContext& context) {
   return AuditActorFrom(context);
 }
 
+absl::StatusOr<User> IdentityServiceImpl::CreateAs(
+    const pb::CreateUserRequest& request, bool from_edge, const Actor& actor) {
+  if (auto s = RequireTenant(request.tenant_id()); !s.ok()) return s;
+  auto tenant = tenants_->Find(request.tenant_id());
+  if (!tenant.ok()) return tenant.status();
+  User user = request.user();
+  if (auto s = ApplyTenantRules(*tenant, &user); !s.ok()) return s;
+  user.set_scim_managed(from_edge);
+  return Rendered(users_, request.tenant_id(),
+                  users_->Create(request.tenant_id(), std::move(user), actor));
+}
+
+bool IdentityServiceImpl::CallerIsEdge(
+    const grpc::ServerContext& context) const {
+  return FromEdge(context, edge_secret_);
+}
+
 grpc::Status IdentityServiceImpl::CreateUser(
     grpc::ServerContext* context, const pb::CreateUserRequest* request,
     pb::User* response) {
-  if (auto s = RequireTenant(request->tenant_id()); !s.ok()) {
-    return ReplyStatus(context, s);
-  }
-  auto tenant = tenants_->Find(request->tenant_id());
-  if (!tenant.ok()) return ReplyStatus(context, tenant.status());
-  User user = request->user();
-  if (auto s = ApplyTenantRules(*tenant, &user); !s.ok()) {
-    return ReplyStatus(context, s);
-  }
-  user.set_scim_managed(FromEdge(*context, edge_secret_));
   return Reply(context,
-               Rendered(users_, request->tenant_id(),
-                        users_->Create(request->tenant_id(), std::move(user),
-                                       ActorFrom(*context))),
+               CreateAs(*request, CallerIsEdge(*context), ActorFrom(*context)),
                response);
 }
 

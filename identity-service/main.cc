@@ -19,6 +19,7 @@
 #include "identity-service/location_jobs.h"
 #include "identity-service/outbox.h"
 #include "identity-service/role_reconciler.h"
+#include "identity-service/user_batch_service.h"
 
 int main(int argc, char** argv) {
   // glibc gives each of up to 8 x cores threads its own arena, and memory
@@ -137,14 +138,16 @@ int main(int argc, char** argv) {
   identity_service.set_reconciler(&reconciler);
   scim::identity::LocationJobs location_jobs(db->get(), &tenants, &users);
   scim::identity::TenantServiceImpl tenant_service(&tenants, &location_jobs);
+  scim::identity::UserBatchServiceImpl batch_service(&identity_service);
   // Replies wait until every edge cache has applied what they wrote.
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       reply_waits;
   reply_waits.push_back(change_feed.ReplyInterceptor());
-  auto server = scim::GrpcServer::Start(host + ":" + std::to_string(port),
-                                        {&identity_service, &tenant_service},
-                                        std::move(reply_waits));
+  auto server = scim::GrpcServer::Start(
+      host + ":" + std::to_string(port),
+      {&identity_service, &tenant_service, &batch_service},
+      std::move(reply_waits));
   if (!server.ok()) {
     std::cerr << "identity-service: " << server.status().message() << std::endl;
     return 1;

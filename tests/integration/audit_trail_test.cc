@@ -16,6 +16,7 @@
 #include "common/crypto.h"
 #include "common/time_util.h"
 #include "scim/audit/v1/audit.grpc.pb.h"
+#include "scim/identity/v1/user_batch.grpc.pb.h"
 #include "tests/integration/stack.h"
 
 namespace scim::testing {
@@ -302,8 +303,8 @@ TEST_F(AuditTrailTest, EveryKindOfChangeYieldsExactlyOneEvent) {
     ASSERT_EQ(matching.size(), 1u) << request_id << " among: " << [&] {
       std::string all;
       for (const auto& e : events) {
-        all += "\n  " + e.request_id() + " " + e.operation() + " by " +
-               e.actor();
+        all +=
+            "\n  " + e.request_id() + " " + e.operation() + " by " + e.actor();
       }
       return all;
     }();
@@ -357,6 +358,77 @@ TEST_F(AuditTrailTest, EveryKindOfChangeYieldsExactlyOneEvent) {
 
 // The kinds the test above leaves out: the remaining tenant settings, and a
 // DELETE under delete_mode soft (a deactivation) followed by reactivation.
+// CreateUsers, the call the edge gathers concurrent creates into: each
+// item is created, refused or audited exactly as its own CreateUser call
+// would be, with its own request id and actor.
+TEST_F(AuditTrailTest, EachCreateOfACreateUsersCallIsItsOwnRequest) {
+  namespace ipb = scim::identity::v1;
+  Tenant t = NewTenant("audit-batch");
+  auto batch = ipb::UserBatchService::NewStub(
+      grpc::CreateChannel(stack_->grpc_address("identity-service"),
+                          grpc::InsecureChannelCredentials()));
+  auto item = [&](ipb::CreateUsersRequest* request, const std::string& name,
+                  const std::string& request_id) {
+    ipb::CreateUsersItem* i = request->add_items();
+    i->mutable_request()->set_tenant_id(t.id);
+    i->mutable_request()->mutable_user()->set_user_name(name);
+    i->set_request_id(request_id);
+    i->set_actor("token:" + request_id);
+    i->set_client_address("192.0.2.7");
+  };
+  ipb::CreateUsersRequest request;
+  item(&request, "first@example.com", "b-first");
+  item(&request, "FIRST@example.com", "b-again");  // taken by the one before
+  item(&request, "", "b-empty");
+  item(&request, "second@example.com", "b-second");
+  ipb::CreateUsersResponse response;
+  {
+    grpc::ClientContext c;
+    c.set_deadline(DeadlineAfter(seconds(10)));
+    grpc::Status s = batch->CreateUsers(&c, request, &response);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  ASSERT_EQ(response.results_size(), 4);
+  EXPECT_EQ(response.results(0).code(), 0) << response.results(0).message();
+  EXPECT_EQ(response.results(0).user().user_name(), "first@example.com");
+  EXPECT_FALSE(response.results(0).user().id().empty());
+  EXPECT_EQ(response.results(1).code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(response.results(1).scim_type(), "uniqueness");
+  EXPECT_NE(response.results(1).message().find("userName"), std::string::npos)
+      << response.results(1).message();
+  EXPECT_EQ(response.results(2).code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(response.results(2).message().find("userName"), std::string::npos)
+      << response.results(2).message();
+  EXPECT_EQ(response.results(3).code(), 0) << response.results(3).message();
+  EXPECT_NE(response.results(3).user().id(), response.results(0).user().id());
+
+  auto events = EventsWhen(t.id, [](const std::vector<apb::Event>& e) {
+    return !WithRequestId(e, "b-second").empty() &&
+           !WithRequestId(e, "b-first").empty();
+  });
+  for (const char* id : {"b-first", "b-second"}) {
+    auto mine = WithRequestId(events, id);
+    ASSERT_EQ(mine.size(), 1u) << id;
+    EXPECT_EQ(mine[0].operation(), "create");
+    EXPECT_EQ(mine[0].actor(), std::string("token:") + id);
+    EXPECT_EQ(mine[0].client_address(), "192.0.2.7");
+  }
+  // Refused creates wrote nothing, so identity-service audited nothing.
+  EXPECT_TRUE(WithRequestId(events, "b-again").empty());
+  EXPECT_TRUE(WithRequestId(events, "b-empty").empty());
+
+  ipb::CreateUsersRequest too_many;
+  for (int i = 0; i < 65; ++i) {
+    item(&too_many, "many" + std::to_string(i) + "@example.com", "b-many");
+  }
+  grpc::ClientContext c;
+  c.set_deadline(DeadlineAfter(seconds(10)));
+  grpc::Status s = batch->CreateUsers(&c, too_many, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("at most 64"), std::string::npos)
+      << s.error_message();
+}
+
 TEST_F(AuditTrailTest, SettingChangesAndSoftDeleteYieldExactlyOneEventEach) {
   Tenant t = NewTenant("audit-settings");
   // Every setting before the token's first use: the edge may keep a
@@ -403,8 +475,8 @@ TEST_F(AuditTrailTest, SettingChangesAndSoftDeleteYieldExactlyOneEventEach) {
     ASSERT_EQ(matching.size(), 1u) << request_id << " among: " << [&] {
       std::string all;
       for (const auto& e : events) {
-        all += "\n  " + e.request_id() + " " + e.operation() + " by " +
-               e.actor();
+        all +=
+            "\n  " + e.request_id() + " " + e.operation() + " by " + e.actor();
       }
       return all;
     }();

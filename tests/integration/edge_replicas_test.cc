@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <set>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "common/crypto.h"
@@ -602,6 +604,81 @@ TEST_F(EdgeReplicasTest, ALookupOfANameNobodyHasIsAnsweredByTheEdge) {
   c.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
   ASSERT_TRUE(identity->CreateUser(&c, request, &made).ok());
   EXPECT_EQ(total(lookup("over.grpc@example.com", "")), 1);
+}
+
+// The edge sends the creates that arrive while one is under way together,
+// as one CreateUsers call (edge/user_create_batcher.h). Each POST still gets
+// its own answer, a duplicate among them its own 409, and both edges serve
+// each new user at once, by id and by userName.
+TEST_F(EdgeReplicasTest, CreatesMadeAtOnceEachGetTheirOwnAnswerOnEveryEdge) {
+  auto [tenant, token] = NewTenant("burst");
+  std::map<std::string, std::string> auth = {
+      {"Authorization", "Bearer " + token}};
+  constexpr int kDistinct = 24;
+  constexpr int kSameName = 4;
+  std::vector<HttpResult> results(kDistinct + kSameName);
+  std::vector<std::thread> threads;
+  auto name_of = [](int i) {
+    return i < kDistinct ? "burst" + std::to_string(i) + "@example.com"
+                         : std::string("same.name@example.com");
+  };
+  for (int i = 0; i < kDistinct + kSameName; ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = Stack::HttpAt(stack_->http_port(), "POST", "/scim/v2/Users",
+                                 R"({"userName":")" + name_of(i) +
+                                     R"(","title":"Title )" +
+                                     std::to_string(i) + R"("})",
+                                 auth);
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto title = [](const HttpResult& r) {
+    return r.body.has_field("title") ? r.body.at("title").as_string() : "";
+  };
+  std::set<std::string> ids;
+  for (int i = 0; i < kDistinct; ++i) {
+    const HttpResult& r = results[i];
+    ASSERT_EQ(r.status, 201) << r.raw;
+    EXPECT_EQ(r.body.at("userName").as_string(), name_of(i));
+    EXPECT_EQ(title(r), "Title " + std::to_string(i));
+    std::string id = r.body.at("id").as_string();
+    ids.insert(id);
+    const std::string& location = r.headers.at("location");
+    EXPECT_EQ(location.substr(location.size() - id.size() - 7), "/Users/" + id);
+    HttpResult on_main = stack_->Http("GET", "/scim/v2/Users/" + id, "", auth);
+    EXPECT_EQ(title(on_main), "Title " + std::to_string(i)) << on_main.raw;
+    HttpResult on_replica =
+        Stack::HttpAt(replica_port_, "GET",
+                      std::string(kReplicaBase) + "/Users/" + id, "", auth);
+    EXPECT_EQ(title(on_replica), "Title " + std::to_string(i))
+        << on_replica.raw;
+    HttpResult found = Stack::HttpAt(replica_port_, "GET",
+                                     std::string(kReplicaBase) +
+                                         "/Users?filter=userName%20eq%20%22" +
+                                         name_of(i) + "%22",
+                                     "", auth);
+    ASSERT_EQ(found.status, 200) << found.raw;
+    EXPECT_EQ(found.body.at("totalResults").as_integer(), 1) << found.raw;
+  }
+  EXPECT_EQ(ids.size(), static_cast<size_t>(kDistinct));
+  int created = 0, conflicts = 0;
+  for (int i = kDistinct; i < kDistinct + kSameName; ++i) {
+    const HttpResult& r = results[i];
+    if (r.status == 201) {
+      ++created;
+    } else {
+      ASSERT_EQ(r.status, 409) << r.raw;
+      EXPECT_EQ(r.body.at("scimType").as_string(), "uniqueness") << r.raw;
+      ++conflicts;
+    }
+  }
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(conflicts, kSameName - 1);
+  // The edge's calls: creates went as CreateUsers.
+  HttpResult metrics =
+      Stack::HttpAt(stack_->http_port(), "GET", "/metrics", "", {});
+  EXPECT_NE(metrics.raw.find("grpc_method=\"CreateUsers\",grpc_code=\"OK\""),
+            std::string::npos);
 }
 
 }  // namespace

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <memory>
+
+#include "common/grpc_server.h"
 
 namespace scim::edge {
 namespace {
@@ -59,6 +63,47 @@ TEST(BackendsTest, EachBulkOperationRestartsTheBudget) {
   CallerInfo none;
   none.RestartBudget();
   EXPECT_EQ(none.deadline, system_clock::time_point{});
+}
+
+// An identity-service from before CreateUsers: only CreateUser.
+class OldIdentity final : public scim::identity::v1::IdentityService::Service {
+ public:
+  grpc::Status CreateUser(grpc::ServerContext*,
+                          const scim::identity::v1::CreateUserRequest* request,
+                          scim::identity::v1::User* reply) override {
+    ++calls;
+    *reply = request->user();
+    reply->set_id("id-" + request->user().user_name());
+    return grpc::Status::OK;
+  }
+  std::atomic<int> calls{0};
+};
+
+TEST(BackendsTest, CreatesGoOneByOneToAnIdentityServiceWithoutCreateUsers) {
+  OldIdentity old;
+  auto server = std::move(GrpcServer::Start("127.0.0.1:0", {&old}).value());
+  std::string address = "127.0.0.1:" + std::to_string(server->port());
+  Backends backends(address, "127.0.0.1:1", "127.0.0.1:1", milliseconds(5000));
+  for (const char* name : {"first", "second"}) {
+    CallerInfo caller;
+    backends.StartRequest(&caller);
+    scim::identity::v1::CreateUserRequest request;
+    request.mutable_user()->set_user_name(name);
+    auto user = backends.CreateUser(caller, request);
+    ASSERT_TRUE(user.ok()) << user.status();
+    EXPECT_EQ(user->id(), std::string("id-") + name);
+  }
+  EXPECT_EQ(old.calls.load(), 2);
+  // A create whose request is out of time is answered without a call.
+  CallerInfo late;
+  late.deadline = system_clock::now() - milliseconds(1);
+  scim::identity::v1::CreateUserRequest request;
+  request.mutable_user()->set_user_name("late");
+  auto user = backends.CreateUser(late, request);
+  EXPECT_EQ(user.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_NE(user.status().message().find("retry"), std::string::npos);
+  EXPECT_EQ(old.calls.load(), 2);
+  server->Shutdown(std::chrono::seconds(1));
 }
 
 }  // namespace

@@ -1,0 +1,165 @@
+#include "edge/user_create_batcher.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "edge/backends.h"
+
+namespace scim::edge {
+namespace {
+
+namespace pb = scim::identity::v1;
+
+pb::CreateUserRequest Named(const std::string& name) {
+  pb::CreateUserRequest r;
+  r.mutable_user()->set_user_name(name);
+  return r;
+}
+
+// A Send that answers each item with its own userName (or an error for
+// names starting with "bad"), records batch sizes, and holds the first
+// call until released.
+class FakeIdentity {
+ public:
+  UserCreateBatcher::Send AsSend() {
+    return [this](const std::vector<UserCreateBatcher::Item*>& items) {
+      bool hold;
+      {
+        absl::MutexLock lock(&mu_);
+        batches_.push_back(items.size());
+        hold = batches_.size() == 1 && hold_first_;
+        ++concurrent_;
+        max_concurrent_ = std::max(max_concurrent_, concurrent_);
+      }
+      if (hold) {
+        first_started_.Notify();
+        release_.WaitForNotification();
+      }
+      for (auto* item : items) {
+        const std::string& name = item->request->user().user_name();
+        if (name.rfind("bad", 0) == 0) {
+          item->result = absl::AlreadyExistsError(name + " is taken");
+        } else {
+          pb::User u;
+          u.set_user_name(name);
+          u.set_id("id-" + name);
+          item->result = u;
+        }
+      }
+      absl::MutexLock lock(&mu_);
+      --concurrent_;
+    };
+  }
+  std::vector<size_t> batches() {
+    absl::MutexLock lock(&mu_);
+    return batches_;
+  }
+  int max_concurrent() {
+    absl::MutexLock lock(&mu_);
+    return max_concurrent_;
+  }
+
+  bool hold_first_ = false;
+  absl::Notification first_started_, release_;
+
+ private:
+  absl::Mutex mu_;
+  std::vector<size_t> batches_;
+  int concurrent_ = 0, max_concurrent_ = 0;
+};
+
+TEST(UserCreateBatcherTest, ACreateAloneGoesAtOnceByItself) {
+  FakeIdentity identity;
+  UserCreateBatcher batcher(identity.AsSend(), 64, 1);
+  CallerInfo caller;
+  auto a = batcher.Create(caller, Named("alice"));
+  auto b = batcher.Create(caller, Named("bob"));
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(a->id(), "id-alice");
+  EXPECT_EQ(b->id(), "id-bob");
+  EXPECT_EQ(identity.batches(), (std::vector<size_t>{1, 1}));
+}
+
+TEST(UserCreateBatcherTest, CreatesArrivingDuringACallGoTogetherAfterIt) {
+  FakeIdentity identity;
+  identity.hold_first_ = true;
+  UserCreateBatcher batcher(identity.AsSend(), 64, 1);
+  CallerInfo caller;
+  absl::StatusOr<pb::User> first;
+  std::thread t0([&] { first = batcher.Create(caller, Named("first")); });
+  identity.first_started_.WaitForNotification();
+  std::vector<absl::StatusOr<pb::User>> results(5);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 5; ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = batcher.Create(
+          caller, Named((i == 2 ? "bad" : "user") + std::to_string(i)));
+    });
+  }
+  batcher.AwaitWaiting(5);
+  identity.release_.Notify();
+  t0.join();
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(identity.batches(), (std::vector<size_t>{1, 5}));
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->id(), "id-first");
+  for (int i = 0; i < 5; ++i) {
+    if (i == 2) {
+      // One failing create fails alone, with its own error.
+      EXPECT_EQ(results[i].status().code(), absl::StatusCode::kAlreadyExists);
+      EXPECT_EQ(results[i].status().message(), "bad2 is taken");
+      continue;
+    }
+    ASSERT_TRUE(results[i].ok()) << results[i].status();
+    EXPECT_EQ(results[i]->id(), "id-user" + std::to_string(i));
+  }
+}
+
+TEST(UserCreateBatcherTest, BatchesAreNoLargerThanTheLimit) {
+  FakeIdentity identity;
+  identity.hold_first_ = true;
+  UserCreateBatcher batcher(identity.AsSend(), 2, 1);
+  CallerInfo caller;
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { (void)batcher.Create(caller, Named("first")); });
+  identity.first_started_.WaitForNotification();
+  std::vector<absl::StatusOr<pb::User>> results(5);
+  for (int i = 0; i < 5; ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = batcher.Create(caller, Named("u" + std::to_string(i)));
+    });
+  }
+  batcher.AwaitWaiting(5);
+  identity.release_.Notify();
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(identity.batches(), (std::vector<size_t>{1, 2, 2, 1}));
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(results[i].ok());
+    EXPECT_EQ(results[i]->user_name(), "u" + std::to_string(i));
+  }
+}
+
+TEST(UserCreateBatcherTest, AsManyCallsRunAtOnceAsItIsAllowed) {
+  FakeIdentity identity;
+  identity.hold_first_ = true;
+  UserCreateBatcher batcher(identity.AsSend(), 64, 2);
+  CallerInfo caller;
+  std::thread t0([&] { (void)batcher.Create(caller, Named("first")); });
+  identity.first_started_.WaitForNotification();
+  // A second slot is free: this create does not wait for the held call.
+  auto second = batcher.Create(caller, Named("second"));
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->id(), "id-second");
+  identity.release_.Notify();
+  t0.join();
+  EXPECT_EQ(identity.max_concurrent(), 2);
+}
+
+}  // namespace
+}  // namespace scim::edge
