@@ -17,14 +17,13 @@ std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
                         ClientMetricsInterceptors());
 }
 
-// identity-service's limit (UserBatchServiceImpl::kMaxItems).
-constexpr size_t kMaxCreateBatch = 64;
-// CreateUsers calls under way at once. identity-service runs creates one
-// at a time anyway; a second call keeps one slow batch from holding every
-// create of this edge, and under 16 clients posting still gathered about 3
-// creates per call (POST /Users went from about 1,800 to 2,600-3,000
-// requests/s on the benchmark machine).
-constexpr int kCreateCallsAtOnce = 2;
+// identity-service's limit (UserBatchServiceImpl::kMaxWrites).
+constexpr size_t kMaxWriteBatch = 64;
+// WriteUsers calls under way at once. identity-service runs writes one at
+// a time anyway; a second call keeps one slow batch from holding every
+// write of this edge, and under 16 clients posting still gathered about 3
+// creates per call.
+constexpr int kWriteCallsAtOnce = 2;
 
 }  // namespace
 
@@ -40,71 +39,90 @@ Backends::Backends(const std::string& identity, const std::string& roles,
       roles_(scim::role::v1::RoleService::NewStub(roles_channel_)),
       audit_(scim::audit::v1::AuditService::NewStub(audit_channel_)),
       batch_(scim::identity::v1::UserBatchService::NewStub(identity_channel_)),
-      create_batcher_(std::make_unique<UserCreateBatcher>(
-          [this](const std::vector<UserCreateBatcher::Item*>& items) {
-            SendCreates(items);
+      write_batcher_(std::make_unique<UserWriteBatcher>(
+          [this](const std::vector<UserWriteBatcher::Item*>& items) {
+            SendWrites(items);
           },
-          kMaxCreateBatch, kCreateCallsAtOnce)) {}
+          kMaxWriteBatch, kWriteCallsAtOnce)) {}
 
 absl::StatusOr<scim::identity::v1::User> Backends::CreateUser(
     const CallerInfo& caller,
     const scim::identity::v1::CreateUserRequest& request) const {
-  return create_batcher_->Create(caller, request);
+  return write_batcher_->Create(caller, request);
 }
 
-void Backends::SendCreates(
-    const std::vector<UserCreateBatcher::Item*>& items) const {
+absl::StatusOr<scim::identity::v1::User> Backends::ReplaceUser(
+    const CallerInfo& caller,
+    const scim::identity::v1::ReplaceUserRequest& request) const {
+  return write_batcher_->Replace(caller, request);
+}
+
+void Backends::SendOneByOne(
+    const std::vector<UserWriteBatcher::Item*>& items) const {
   namespace pb = scim::identity::v1;
-  auto one_by_one = [&](const std::vector<UserCreateBatcher::Item*>& some) {
-    for (UserCreateBatcher::Item* item : some) {
-      item->result = Invoke<pb::User>(
-          *item->caller, [&](grpc::ClientContext* c, pb::User* reply) {
-            return identity_->CreateUser(c, *item->request, reply);
-          });
-    }
-  };
-  // A create whose request ran out of time while waiting is not sent: it
+  for (UserWriteBatcher::Item* item : items) {
+    item->result = Invoke<pb::User>(
+        *item->caller, [&](grpc::ClientContext* c, pb::User* reply) {
+          return item->create != nullptr
+                     ? identity_->CreateUser(c, *item->create, reply)
+                     : identity_->ReplaceUser(c, *item->replace, reply);
+        });
+  }
+}
+
+void Backends::SendWrites(
+    const std::vector<UserWriteBatcher::Item*>& items) const {
+  namespace pb = scim::identity::v1;
+  using Clock = std::chrono::system_clock;
+  // A write whose request ran out of time while waiting is not sent: it
   // would take the whole batch's deadline down with it.
-  auto now = std::chrono::system_clock::now();
+  auto now = Clock::now();
   CallerInfo batch_caller;
-  pb::CreateUsersRequest request;
-  std::vector<UserCreateBatcher::Item*> sent;
-  for (UserCreateBatcher::Item* item : items) {
-    const CallerInfo& c = *item->caller;
-    if (c.deadline != std::chrono::system_clock::time_point{} &&
-        c.deadline <= now) {
+  std::vector<UserWriteBatcher::Item*> sent;
+  for (UserWriteBatcher::Item* item : items) {
+    const Clock::time_point due = item->caller->deadline;
+    if (due != Clock::time_point{} && due <= now) {
       item->result = absl::DeadlineExceededError(
           "a backend service is not answering (the request's deadline passed "
           "before identity-service could take it); retry after a few seconds");
       continue;
     }
-    if (c.deadline != std::chrono::system_clock::time_point{} &&
-        (batch_caller.deadline == std::chrono::system_clock::time_point{} ||
-         c.deadline < batch_caller.deadline)) {
-      batch_caller.deadline = c.deadline;
+    if (due != Clock::time_point{} &&
+        (batch_caller.deadline == Clock::time_point{} ||
+         due < batch_caller.deadline)) {
+      batch_caller.deadline = due;
     }
-    pb::CreateUsersItem* out = request.add_items();
-    *out->mutable_request() = *item->request;
-    out->set_request_id(c.request_id);
-    out->set_actor(c.actor);
-    out->set_client_address(c.client_address);
     sent.push_back(item);
   }
   if (sent.empty()) return;
-  if (batch_unimplemented_.load()) return one_by_one(sent);
+  if (batch_unimplemented_.load()) return SendOneByOne(sent);
+  pb::WriteUsersRequest request;
+  for (UserWriteBatcher::Item* item : sent) {
+    const CallerInfo& c = *item->caller;
+    pb::UserWrite* out = request.add_writes();
+    if (item->create != nullptr) {
+      *out->mutable_create() = *item->create;
+    } else {
+      *out->mutable_replace() = *item->replace;
+    }
+    out->set_request_id(c.request_id);
+    out->set_actor(c.actor);
+    out->set_client_address(c.client_address);
+    out->set_operation(c.operation);
+  }
   grpc::ClientContext context;
   Prepare(&context, batch_caller);
-  pb::CreateUsersResponse response;
-  grpc::Status status = batch_->CreateUsers(&context, request, &response);
+  pb::WriteUsersResponse response;
+  grpc::Status status = batch_->WriteUsers(&context, request, &response);
   if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
     batch_unimplemented_ = true;
-    return one_by_one(sent);
+    return SendOneByOne(sent);
   }
-  if (status.ok() && response.results_size() != request.items_size()) {
+  if (status.ok() && response.results_size() != request.writes_size()) {
     status = grpc::Status(
         grpc::StatusCode::INTERNAL,
         "identity-service answered " + std::to_string(response.results_size()) +
-            " of " + std::to_string(request.items_size()) + " creates");
+            " of " + std::to_string(request.writes_size()) + " user writes");
   }
   std::vector<const pb::User*> written;
   if (status.ok()) {
@@ -118,7 +136,7 @@ void Backends::SendCreates(
       sent[i]->result = Convert(context, status);
       continue;
     }
-    pb::CreateUsersResult* r = response.mutable_results(static_cast<int>(i));
+    pb::UserWriteResult* r = response.mutable_results(static_cast<int>(i));
     if (r->code() == 0) {
       sent[i]->result = std::move(*r->mutable_user());
       continue;

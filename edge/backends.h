@@ -11,7 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "edge/user_cache.h"
-#include "edge/user_create_batcher.h"
+#include "edge/user_write_batcher.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "scim/audit/v1/audit.grpc.pb.h"
 #include "scim/identity/v1/identity.grpc.pb.h"
@@ -68,11 +68,14 @@ class Backends {
     return reply;
   }
 
-  // CreateUser, gathered with the creates other requests make meanwhile
-  // into one CreateUsers call (edge/user_create_batcher.h).
+  // CreateUser and ReplaceUser, gathered with the writes other requests
+  // make meanwhile into one WriteUsers call (edge/user_write_batcher.h).
   absl::StatusOr<scim::identity::v1::User> CreateUser(
       const CallerInfo& caller,
       const scim::identity::v1::CreateUserRequest& request) const;
+  absl::StatusOr<scim::identity::v1::User> ReplaceUser(
+      const CallerInfo& caller,
+      const scim::identity::v1::ReplaceUserRequest& request) const;
 
   scim::identity::v1::IdentityService::Stub& identity() const {
     return *identity_;
@@ -112,8 +115,10 @@ class Backends {
   void ApplyUserChanges(
       const grpc::ClientContext& context, const grpc::Status& status,
       const std::vector<const scim::identity::v1::User*>& written) const;
-  // One CreateUsers call for `items` (UserCreateBatcher's Send).
-  void SendCreates(const std::vector<UserCreateBatcher::Item*>& items) const;
+  // One WriteUsers call for `items` (UserWriteBatcher's Send).
+  void SendWrites(const std::vector<UserWriteBatcher::Item*>& items) const;
+  // The same, one CreateUser or ReplaceUser call each.
+  void SendOneByOne(const std::vector<UserWriteBatcher::Item*>& items) const;
   static const scim::identity::v1::User* WrittenUser(
       const scim::identity::v1::User& user) {
     return &user;
@@ -136,10 +141,10 @@ class Backends {
   std::unique_ptr<scim::role::v1::RoleService::Stub> roles_;
   std::unique_ptr<scim::audit::v1::AuditService::Stub> audit_;
   std::unique_ptr<scim::identity::v1::UserBatchService::Stub> batch_;
-  // Set once identity-service answers CreateUsers with UNIMPLEMENTED (an
-  // older one): creates go one CreateUser call each from then on.
+  // Set once identity-service answers WriteUsers with UNIMPLEMENTED (an
+  // older one): writes go one call each from then on.
   mutable std::atomic<bool> batch_unimplemented_{false};
-  std::unique_ptr<UserCreateBatcher> create_batcher_;
+  std::unique_ptr<UserWriteBatcher> write_batcher_;
 };
 
 }  // namespace scim::edge

@@ -314,10 +314,7 @@ web::http::http_response UsersHandler::Replace(
   auto expected = ExpectedVersion(id, ctx);
   if (!expected.ok()) return ErrorResponse(expected.status());
   if (*expected) request.set_expected_version(**expected);
-  auto replaced = backends_->Invoke<pb::User>(
-      ctx.caller, [&](grpc::ClientContext* c, pb::User* reply) {
-        return backends_->identity().ReplaceUser(c, request, reply);
-      });
+  auto replaced = backends_->ReplaceUser(ctx.caller, request);
   if (!replaced.ok()) return ErrorResponse(replaced.status());
   return UserResponse(status_codes::OK, *replaced, ctx);
 }
@@ -356,10 +353,7 @@ web::http::http_response UsersHandler::Patch(const std::string& id,
     *request.mutable_user() = std::move(*updated);
     request.mutable_user()->set_id(id);
     request.set_expected_version(current->meta().version());
-    auto replaced = backends_->Invoke<pb::User>(
-        ctx.caller, [&](grpc::ClientContext* c, pb::User* reply) {
-          return backends_->identity().ReplaceUser(c, request, reply);
-        });
+    auto replaced = backends_->ReplaceUser(ctx.caller, request);
     if (replaced.ok()) {
       if (ctx.Policy("patch_response") == "no-content") {
         web::http::http_response r(status_codes::NoContent);
@@ -392,10 +386,7 @@ web::http::http_response UsersHandler::Delete(const std::string& id,
     *request.mutable_user() = *user;
     request.mutable_user()->set_active(false);
     request.set_expected_version(user->meta().version());
-    auto replaced = backends_->Invoke<pb::User>(
-        ctx.caller, [&](grpc::ClientContext* c, pb::User* reply) {
-          return backends_->identity().ReplaceUser(c, request, reply);
-        });
+    auto replaced = backends_->ReplaceUser(ctx.caller, request);
     if (!replaced.ok()) return ErrorResponse(replaced.status());
     return web::http::http_response(status_codes::NoContent);
   }

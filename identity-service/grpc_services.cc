@@ -71,10 +71,9 @@ absl::Status ManagedError(const std::string& id) {
 
 // Profiles created through SCIM belong to the IdP (Click Travel): internal
 // callers may read them but not change or delete them.
-absl::Status CheckMayChange(const grpc::ServerContext& context,
-                            const std::string& secret, UserStore* users,
+absl::Status CheckMayChange(bool from_edge, UserStore* users,
                             const std::string& tenant, const std::string& id) {
-  if (FromEdge(context, secret)) return absl::OkStatus();
+  if (from_edge) return absl::OkStatus();
   absl::StatusOr<User> current = users->Get(tenant, id);
   if (!current.ok()) return current.status();
   if (!current->scim_managed()) return absl::OkStatus();
@@ -194,29 +193,30 @@ grpc::Status IdentityServiceImpl::LookupUser(
   }
 }
 
+absl::StatusOr<User> IdentityServiceImpl::ReplaceAs(
+    const pb::ReplaceUserRequest& request, bool from_edge, const Actor& actor) {
+  if (auto s = RequireTenant(request.tenant_id()); !s.ok()) return s;
+  if (auto s = CheckMayChange(from_edge, users_, request.tenant_id(),
+                              request.user().id());
+      !s.ok()) {
+    return s;
+  }
+  auto tenant = tenants_->Find(request.tenant_id());
+  if (!tenant.ok()) return tenant.status();
+  User user = request.user();
+  if (auto s = ApplyTenantRules(*tenant, &user); !s.ok()) return s;
+  std::optional<int64_t> version;
+  if (request.has_expected_version()) version = request.expected_version();
+  return Rendered(
+      users_, request.tenant_id(),
+      users_->Replace(request.tenant_id(), std::move(user), version, actor));
+}
+
 grpc::Status IdentityServiceImpl::ReplaceUser(
     grpc::ServerContext* context, const pb::ReplaceUserRequest* request,
     pb::User* response) {
-  if (auto s = RequireTenant(request->tenant_id()); !s.ok()) {
-    return ReplyStatus(context, s);
-  }
-  if (auto s = CheckMayChange(*context, edge_secret_, users_,
-                              request->tenant_id(), request->user().id());
-      !s.ok()) {
-    return ReplyStatus(context, s);
-  }
-  auto tenant = tenants_->Find(request->tenant_id());
-  if (!tenant.ok()) return ReplyStatus(context, tenant.status());
-  User user = request->user();
-  if (auto s = ApplyTenantRules(*tenant, &user); !s.ok()) {
-    return ReplyStatus(context, s);
-  }
-  std::optional<int64_t> version;
-  if (request->has_expected_version()) version = request->expected_version();
   return Reply(context,
-               Rendered(users_, request->tenant_id(),
-                        users_->Replace(request->tenant_id(), std::move(user),
-                                        version, ActorFrom(*context))),
+               ReplaceAs(*request, CallerIsEdge(*context), ActorFrom(*context)),
                response);
 }
 
@@ -226,7 +226,7 @@ grpc::Status IdentityServiceImpl::DeleteUser(
   if (auto s = RequireTenant(request->tenant_id()); !s.ok()) {
     return ReplyStatus(context, s);
   }
-  if (auto s = CheckMayChange(*context, edge_secret_, users_,
+  if (auto s = CheckMayChange(FromEdge(*context, edge_secret_), users_,
                               request->tenant_id(), request->id());
       !s.ok()) {
     return ReplyStatus(context, s);

@@ -65,9 +65,12 @@ class IdentityServiceImpl final : public pb::IdentityService::Service {
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<pb::UserChanges, pb::UserChangesAck>* stream)
       override;
-  // CreateUser's work, for `actor`: UserBatchService runs it per item.
+  // CreateUser's and ReplaceUser's work, for `actor`: UserBatchService
+  // runs them per write.
   absl::StatusOr<User> CreateAs(const pb::CreateUserRequest& request,
                                 bool from_edge, const Actor& actor);
+  absl::StatusOr<User> ReplaceAs(const pb::ReplaceUserRequest& request,
+                                 bool from_edge, const Actor& actor);
   // Whether the caller proved itself the edge (x-scim-source and the
   // SCIM_EDGE_SECRET): what it creates is SCIM-managed.
   bool CallerIsEdge(const grpc::ServerContext& context) const;

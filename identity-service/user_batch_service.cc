@@ -6,29 +6,38 @@
 
 namespace scim::identity {
 
-grpc::Status UserBatchServiceImpl::CreateUsers(
-    grpc::ServerContext* context, const pb::CreateUsersRequest* request,
-    pb::CreateUsersResponse* response) {
-  if (request->items_size() > kMaxItems) {
+grpc::Status UserBatchServiceImpl::WriteUsers(
+    grpc::ServerContext* context, const pb::WriteUsersRequest* request,
+    pb::WriteUsersResponse* response) {
+  if (request->writes_size() > kMaxWrites) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "CreateUsers takes at most " +
-                            std::to_string(kMaxItems) + " items; got " +
-                            std::to_string(request->items_size()));
+                        "WriteUsers takes at most " +
+                            std::to_string(kMaxWrites) + " writes; got " +
+                            std::to_string(request->writes_size()));
   }
   const bool from_edge = identity_->CallerIsEdge(*context);
-  // The caller's own metadata stands in for what an item leaves out, as
-  // it would for a CreateUser call.
   const Actor call_actor = ActorFrom(*context);
-  for (const pb::CreateUsersItem& item : request->items()) {
+  for (const pb::UserWrite& write : request->writes()) {
     Actor actor = call_actor;
-    if (!item.request_id().empty()) actor.request_id = item.request_id();
-    if (!item.actor().empty()) actor.actor = item.actor();
-    if (!item.client_address().empty()) {
-      actor.client_address = item.client_address();
+    if (!write.request_id().empty()) actor.request_id = write.request_id();
+    if (!write.actor().empty()) actor.actor = write.actor();
+    if (!write.client_address().empty()) {
+      actor.client_address = write.client_address();
     }
-    pb::CreateUsersResult* result = response->add_results();
-    absl::StatusOr<User> user =
-        identity_->CreateAs(item.request(), from_edge, actor);
+    if (!write.operation().empty()) actor.operation = write.operation();
+    absl::StatusOr<User> user;
+    switch (write.write_case()) {
+      case pb::UserWrite::kCreate:
+        user = identity_->CreateAs(write.create(), from_edge, actor);
+        break;
+      case pb::UserWrite::kReplace:
+        user = identity_->ReplaceAs(write.replace(), from_edge, actor);
+        break;
+      default:
+        user = absl::InvalidArgumentError(
+            "a write of WriteUsers names neither create nor replace");
+    }
+    pb::UserWriteResult* result = response->add_results();
     if (user.ok()) {
       *result->mutable_user() = *std::move(user);
       continue;

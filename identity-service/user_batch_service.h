@@ -6,19 +6,20 @@
 
 namespace scim::identity {
 
-// CreateUsers: each item is what one CreateUser call would be, audited for
-// its own request; the change feed's interceptor holds the one reply until
-// every watcher has applied all of them, as it does for a single write.
+// WriteUsers: each write is what one CreateUser or ReplaceUser call would
+// be, audited for its own request; the change feed's interceptor holds the
+// one reply until every watcher has applied all of them, as it does for a
+// single write.
 class UserBatchServiceImpl final : public pb::UserBatchService::Service {
  public:
-  static constexpr int kMaxItems = 64;
+  static constexpr int kMaxWrites = 64;
 
   explicit UserBatchServiceImpl(IdentityServiceImpl* identity)
       : identity_(identity) {}
 
-  grpc::Status CreateUsers(grpc::ServerContext* context,
-                           const pb::CreateUsersRequest* request,
-                           pb::CreateUsersResponse* response) override;
+  grpc::Status WriteUsers(grpc::ServerContext* context,
+                          const pb::WriteUsersRequest* request,
+                          pb::WriteUsersResponse* response) override;
 
  private:
   IdentityServiceImpl* identity_;

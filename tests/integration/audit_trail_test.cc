@@ -358,36 +358,43 @@ TEST_F(AuditTrailTest, EveryKindOfChangeYieldsExactlyOneEvent) {
 
 // The kinds the test above leaves out: the remaining tenant settings, and a
 // DELETE under delete_mode soft (a deactivation) followed by reactivation.
-// CreateUsers, the call the edge gathers concurrent creates into: each
-// item is created, refused or audited exactly as its own CreateUser call
-// would be, with its own request id and actor.
-TEST_F(AuditTrailTest, EachCreateOfACreateUsersCallIsItsOwnRequest) {
+// WriteUsers, the call the edge gathers concurrent creates and replaces
+// into: each write is done, refused or audited exactly as its own
+// CreateUser or ReplaceUser call would be, with its own request id, actor
+// and operation.
+TEST_F(AuditTrailTest, EachWriteOfAWriteUsersCallIsItsOwnRequest) {
   namespace ipb = scim::identity::v1;
   Tenant t = NewTenant("audit-batch");
   auto batch = ipb::UserBatchService::NewStub(
       grpc::CreateChannel(stack_->grpc_address("identity-service"),
                           grpc::InsecureChannelCredentials()));
-  auto item = [&](ipb::CreateUsersRequest* request, const std::string& name,
-                  const std::string& request_id) {
-    ipb::CreateUsersItem* i = request->add_items();
-    i->mutable_request()->set_tenant_id(t.id);
-    i->mutable_request()->mutable_user()->set_user_name(name);
-    i->set_request_id(request_id);
-    i->set_actor("token:" + request_id);
-    i->set_client_address("192.0.2.7");
+  auto who = [](ipb::UserWrite* w, const std::string& request_id) {
+    w->set_request_id(request_id);
+    w->set_actor("token:" + request_id);
+    w->set_client_address("192.0.2.7");
   };
-  ipb::CreateUsersRequest request;
-  item(&request, "first@example.com", "b-first");
-  item(&request, "FIRST@example.com", "b-again");  // taken by the one before
-  item(&request, "", "b-empty");
-  item(&request, "second@example.com", "b-second");
-  ipb::CreateUsersResponse response;
-  {
+  auto create = [&](ipb::WriteUsersRequest* request, const std::string& name,
+                    const std::string& request_id) {
+    ipb::UserWrite* w = request->add_writes();
+    w->mutable_create()->set_tenant_id(t.id);
+    w->mutable_create()->mutable_user()->set_user_name(name);
+    who(w, request_id);
+  };
+  auto write = [&](const ipb::WriteUsersRequest& request) {
+    ipb::WriteUsersResponse response;
     grpc::ClientContext c;
     c.set_deadline(DeadlineAfter(seconds(10)));
-    grpc::Status s = batch->CreateUsers(&c, request, &response);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-  }
+    grpc::Status s = batch->WriteUsers(&c, request, &response);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(response.results_size(), request.writes_size());
+    return response;
+  };
+  ipb::WriteUsersRequest request;
+  create(&request, "first@example.com", "b-first");
+  create(&request, "FIRST@example.com", "b-again");  // taken by the one before
+  create(&request, "", "b-empty");
+  create(&request, "second@example.com", "b-second");
+  ipb::WriteUsersResponse response = write(request);
   ASSERT_EQ(response.results_size(), 4);
   EXPECT_EQ(response.results(0).code(), 0) << response.results(0).message();
   EXPECT_EQ(response.results(0).user().user_name(), "first@example.com");
@@ -402,28 +409,61 @@ TEST_F(AuditTrailTest, EachCreateOfACreateUsersCallIsItsOwnRequest) {
   EXPECT_EQ(response.results(3).code(), 0) << response.results(3).message();
   EXPECT_NE(response.results(3).user().id(), response.results(0).user().id());
 
+  // Replaces: one at the version it read (a PATCH's write), one at a
+  // version that is gone, one of a user nobody has.
+  ipb::User first = response.results(0).user();
+  ipb::WriteUsersRequest replaces;
+  {
+    ipb::UserWrite* w = replaces.add_writes();
+    w->mutable_replace()->set_tenant_id(t.id);
+    *w->mutable_replace()->mutable_user() = first;
+    w->mutable_replace()->mutable_user()->set_title("Lead");
+    w->mutable_replace()->set_expected_version(first.meta().version());
+    who(w, "b-patch");
+    w->set_operation("patch");
+    ipb::UserWrite* stale = replaces.add_writes();
+    *stale = *w;
+    who(stale, "b-stale");
+    ipb::UserWrite* missing = replaces.add_writes();
+    missing->mutable_replace()->set_tenant_id(t.id);
+    missing->mutable_replace()->mutable_user()->set_id("no-such-user");
+    missing->mutable_replace()->mutable_user()->set_user_name("x@example.com");
+    who(missing, "b-missing");
+  }
+  ipb::WriteUsersResponse replaced = write(replaces);
+  ASSERT_EQ(replaced.results_size(), 3);
+  EXPECT_EQ(replaced.results(0).code(), 0) << replaced.results(0).message();
+  EXPECT_EQ(replaced.results(0).user().title(), "Lead");
+  EXPECT_EQ(replaced.results(1).code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << replaced.results(1).message();
+  EXPECT_EQ(replaced.results(2).code(), grpc::StatusCode::NOT_FOUND)
+      << replaced.results(2).message();
+
   auto events = EventsWhen(t.id, [](const std::vector<apb::Event>& e) {
     return !WithRequestId(e, "b-second").empty() &&
-           !WithRequestId(e, "b-first").empty();
+           !WithRequestId(e, "b-first").empty() &&
+           !WithRequestId(e, "b-patch").empty();
   });
-  for (const char* id : {"b-first", "b-second"}) {
+  for (const char* id : {"b-first", "b-second", "b-patch"}) {
     auto mine = WithRequestId(events, id);
     ASSERT_EQ(mine.size(), 1u) << id;
-    EXPECT_EQ(mine[0].operation(), "create");
+    EXPECT_EQ(mine[0].operation(),
+              std::string(id) == "b-patch" ? "patch" : "create");
     EXPECT_EQ(mine[0].actor(), std::string("token:") + id);
     EXPECT_EQ(mine[0].client_address(), "192.0.2.7");
   }
-  // Refused creates wrote nothing, so identity-service audited nothing.
-  EXPECT_TRUE(WithRequestId(events, "b-again").empty());
-  EXPECT_TRUE(WithRequestId(events, "b-empty").empty());
+  // Refused writes wrote nothing, so identity-service audited nothing.
+  for (const char* id : {"b-again", "b-empty", "b-stale", "b-missing"}) {
+    EXPECT_TRUE(WithRequestId(events, id).empty()) << id;
+  }
 
-  ipb::CreateUsersRequest too_many;
+  ipb::WriteUsersRequest too_many;
   for (int i = 0; i < 65; ++i) {
-    item(&too_many, "many" + std::to_string(i) + "@example.com", "b-many");
+    create(&too_many, "many" + std::to_string(i) + "@example.com", "b-many");
   }
   grpc::ClientContext c;
   c.set_deadline(DeadlineAfter(seconds(10)));
-  grpc::Status s = batch->CreateUsers(&c, too_many, &response);
+  grpc::Status s = batch->WriteUsers(&c, too_many, &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(s.error_message().find("at most 64"), std::string::npos)
       << s.error_message();

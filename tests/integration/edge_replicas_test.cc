@@ -606,11 +606,11 @@ TEST_F(EdgeReplicasTest, ALookupOfANameNobodyHasIsAnsweredByTheEdge) {
   EXPECT_EQ(total(lookup("over.grpc@example.com", "")), 1);
 }
 
-// The edge sends the creates that arrive while one is under way together,
-// as one CreateUsers call (edge/user_create_batcher.h). Each POST still gets
-// its own answer, a duplicate among them its own 409, and both edges serve
-// each new user at once, by id and by userName.
-TEST_F(EdgeReplicasTest, CreatesMadeAtOnceEachGetTheirOwnAnswerOnEveryEdge) {
+// The edge sends the writes that arrive while one is under way together,
+// as one WriteUsers call (edge/user_write_batcher.h). Each POST and PATCH
+// still gets its own answer, a duplicate among them its own 409, and both
+// edges serve each new user and each change at once.
+TEST_F(EdgeReplicasTest, WritesMadeAtOnceEachGetTheirOwnAnswerOnEveryEdge) {
   auto [tenant, token] = NewTenant("burst");
   std::map<std::string, std::string> auth = {
       {"Authorization", "Bearer " + token}};
@@ -674,10 +674,44 @@ TEST_F(EdgeReplicasTest, CreatesMadeAtOnceEachGetTheirOwnAnswerOnEveryEdge) {
   }
   EXPECT_EQ(created, 1);
   EXPECT_EQ(conflicts, kSameName - 1);
-  // The edge's calls: creates went as CreateUsers.
+
+  // PATCHes of every user at once, two per user: neither is lost.
+  std::vector<std::string> id_of(kDistinct);
+  for (int i = 0; i < kDistinct; ++i) {
+    id_of[i] = results[i].body.at("id").as_string();
+  }
+  std::vector<HttpResult> patched(2 * kDistinct);
+  threads.clear();
+  for (int i = 0; i < 2 * kDistinct; ++i) {
+    threads.emplace_back([&, i] {
+      const char* path = i % 2 == 0 ? "title" : "displayName";
+      patched[i] = Stack::HttpAt(
+          stack_->http_port(), "PATCH", "/scim/v2/Users/" + id_of[i / 2],
+          std::string(
+              R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":")") +
+              path + R"(","value":"Patched )" + std::to_string(i) + R"("}]})",
+          auth);
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const HttpResult& r : patched) ASSERT_EQ(r.status, 200) << r.raw;
+  for (int i = 0; i < kDistinct; ++i) {
+    for (int port : {stack_->http_port(), replica_port_}) {
+      std::string base =
+          port == replica_port_ ? std::string(kReplicaBase) : "/scim/v2";
+      HttpResult r =
+          Stack::HttpAt(port, "GET", base + "/Users/" + id_of[i], "", auth);
+      ASSERT_EQ(r.status, 200) << r.raw;
+      EXPECT_EQ(title(r), "Patched " + std::to_string(2 * i)) << r.raw;
+      EXPECT_EQ(r.body.at("displayName").as_string(),
+                "Patched " + std::to_string(2 * i + 1))
+          << r.raw;
+    }
+  }
+  // The edge's calls: writes went as WriteUsers.
   HttpResult metrics =
       Stack::HttpAt(stack_->http_port(), "GET", "/metrics", "", {});
-  EXPECT_NE(metrics.raw.find("grpc_method=\"CreateUsers\",grpc_code=\"OK\""),
+  EXPECT_NE(metrics.raw.find("grpc_method=\"WriteUsers\",grpc_code=\"OK\""),
             std::string::npos);
 }
 

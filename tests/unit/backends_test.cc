@@ -65,7 +65,7 @@ TEST(BackendsTest, EachBulkOperationRestartsTheBudget) {
   EXPECT_EQ(none.deadline, system_clock::time_point{});
 }
 
-// An identity-service from before CreateUsers: only CreateUser.
+// An identity-service from before WriteUsers: CreateUser and ReplaceUser.
 class OldIdentity final : public scim::identity::v1::IdentityService::Service {
  public:
   grpc::Status CreateUser(grpc::ServerContext*,
@@ -76,10 +76,19 @@ class OldIdentity final : public scim::identity::v1::IdentityService::Service {
     reply->set_id("id-" + request->user().user_name());
     return grpc::Status::OK;
   }
+  grpc::Status ReplaceUser(
+      grpc::ServerContext*,
+      const scim::identity::v1::ReplaceUserRequest* request,
+      scim::identity::v1::User* reply) override {
+    ++calls;
+    *reply = request->user();
+    reply->set_title("replaced");
+    return grpc::Status::OK;
+  }
   std::atomic<int> calls{0};
 };
 
-TEST(BackendsTest, CreatesGoOneByOneToAnIdentityServiceWithoutCreateUsers) {
+TEST(BackendsTest, WritesGoOneByOneToAnIdentityServiceWithoutWriteUsers) {
   OldIdentity old;
   auto server = std::move(GrpcServer::Start("127.0.0.1:0", {&old}).value());
   std::string address = "127.0.0.1:" + std::to_string(server->port());
@@ -93,8 +102,17 @@ TEST(BackendsTest, CreatesGoOneByOneToAnIdentityServiceWithoutCreateUsers) {
     ASSERT_TRUE(user.ok()) << user.status();
     EXPECT_EQ(user->id(), std::string("id-") + name);
   }
-  EXPECT_EQ(old.calls.load(), 2);
-  // A create whose request is out of time is answered without a call.
+  {
+    CallerInfo caller;
+    backends.StartRequest(&caller);
+    scim::identity::v1::ReplaceUserRequest request;
+    request.mutable_user()->set_id("id-first");
+    auto user = backends.ReplaceUser(caller, request);
+    ASSERT_TRUE(user.ok()) << user.status();
+    EXPECT_EQ(user->title(), "replaced");
+  }
+  EXPECT_EQ(old.calls.load(), 3);
+  // A write whose request is out of time is answered without a call.
   CallerInfo late;
   late.deadline = system_clock::now() - milliseconds(1);
   scim::identity::v1::CreateUserRequest request;
@@ -102,7 +120,7 @@ TEST(BackendsTest, CreatesGoOneByOneToAnIdentityServiceWithoutCreateUsers) {
   auto user = backends.CreateUser(late, request);
   EXPECT_EQ(user.status().code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_NE(user.status().message().find("retry"), std::string::npos);
-  EXPECT_EQ(old.calls.load(), 2);
+  EXPECT_EQ(old.calls.load(), 3);
   server->Shutdown(std::chrono::seconds(1));
 }
 

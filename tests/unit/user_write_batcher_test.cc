@@ -1,4 +1,4 @@
-#include "edge/user_create_batcher.h"
+#include "edge/user_write_batcher.h"
 
 #include <gtest/gtest.h>
 
@@ -26,8 +26,8 @@ pb::CreateUserRequest Named(const std::string& name) {
 // call until released.
 class FakeIdentity {
  public:
-  UserCreateBatcher::Send AsSend() {
-    return [this](const std::vector<UserCreateBatcher::Item*>& items) {
+  UserWriteBatcher::Send AsSend() {
+    return [this](const std::vector<UserWriteBatcher::Item*>& items) {
       bool hold;
       {
         absl::MutexLock lock(&mu_);
@@ -41,7 +41,9 @@ class FakeIdentity {
         release_.WaitForNotification();
       }
       for (auto* item : items) {
-        const std::string& name = item->request->user().user_name();
+        const std::string& name = item->create != nullptr
+                                      ? item->create->user().user_name()
+                                      : item->replace->user().user_name();
         if (name.rfind("bad", 0) == 0) {
           item->result = absl::AlreadyExistsError(name + " is taken");
         } else {
@@ -73,9 +75,9 @@ class FakeIdentity {
   int concurrent_ = 0, max_concurrent_ = 0;
 };
 
-TEST(UserCreateBatcherTest, ACreateAloneGoesAtOnceByItself) {
+TEST(UserWriteBatcherTest, ACreateAloneGoesAtOnceByItself) {
   FakeIdentity identity;
-  UserCreateBatcher batcher(identity.AsSend(), 64, 1);
+  UserWriteBatcher batcher(identity.AsSend(), 64, 1);
   CallerInfo caller;
   auto a = batcher.Create(caller, Named("alice"));
   auto b = batcher.Create(caller, Named("bob"));
@@ -86,10 +88,10 @@ TEST(UserCreateBatcherTest, ACreateAloneGoesAtOnceByItself) {
   EXPECT_EQ(identity.batches(), (std::vector<size_t>{1, 1}));
 }
 
-TEST(UserCreateBatcherTest, CreatesArrivingDuringACallGoTogetherAfterIt) {
+TEST(UserWriteBatcherTest, CreatesArrivingDuringACallGoTogetherAfterIt) {
   FakeIdentity identity;
   identity.hold_first_ = true;
-  UserCreateBatcher batcher(identity.AsSend(), 64, 1);
+  UserWriteBatcher batcher(identity.AsSend(), 64, 1);
   CallerInfo caller;
   absl::StatusOr<pb::User> first;
   std::thread t0([&] { first = batcher.Create(caller, Named("first")); });
@@ -121,10 +123,36 @@ TEST(UserCreateBatcherTest, CreatesArrivingDuringACallGoTogetherAfterIt) {
   }
 }
 
-TEST(UserCreateBatcherTest, BatchesAreNoLargerThanTheLimit) {
+TEST(UserWriteBatcherTest, ReplacesAndCreatesGoInOneBatch) {
   FakeIdentity identity;
   identity.hold_first_ = true;
-  UserCreateBatcher batcher(identity.AsSend(), 2, 1);
+  UserWriteBatcher batcher(identity.AsSend(), 64, 1);
+  CallerInfo caller;
+  std::thread t0([&] { (void)batcher.Create(caller, Named("first")); });
+  identity.first_started_.WaitForNotification();
+  absl::StatusOr<pb::User> created, replaced;
+  std::thread t1([&] { created = batcher.Create(caller, Named("new")); });
+  std::thread t2([&] {
+    pb::ReplaceUserRequest r;
+    r.mutable_user()->set_user_name("changed");
+    replaced = batcher.Replace(caller, r);
+  });
+  batcher.AwaitWaiting(2);
+  identity.release_.Notify();
+  t0.join();
+  t1.join();
+  t2.join();
+  EXPECT_EQ(identity.batches(), (std::vector<size_t>{1, 2}));
+  ASSERT_TRUE(created.ok());
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_EQ(created->id(), "id-new");
+  EXPECT_EQ(replaced->id(), "id-changed");
+}
+
+TEST(UserWriteBatcherTest, BatchesAreNoLargerThanTheLimit) {
+  FakeIdentity identity;
+  identity.hold_first_ = true;
+  UserWriteBatcher batcher(identity.AsSend(), 2, 1);
   CallerInfo caller;
   std::vector<std::thread> threads;
   threads.emplace_back([&] { (void)batcher.Create(caller, Named("first")); });
@@ -145,10 +173,10 @@ TEST(UserCreateBatcherTest, BatchesAreNoLargerThanTheLimit) {
   }
 }
 
-TEST(UserCreateBatcherTest, AsManyCallsRunAtOnceAsItIsAllowed) {
+TEST(UserWriteBatcherTest, AsManyCallsRunAtOnceAsItIsAllowed) {
   FakeIdentity identity;
   identity.hold_first_ = true;
-  UserCreateBatcher batcher(identity.AsSend(), 64, 2);
+  UserWriteBatcher batcher(identity.AsSend(), 64, 2);
   CallerInfo caller;
   std::thread t0([&] { (void)batcher.Create(caller, Named("first")); });
   identity.first_started_.WaitForNotification();
