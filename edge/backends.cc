@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "common/grpc_credentials.h"
 #include "common/grpc_metrics.h"
 #include "common/status_map.h"
@@ -82,9 +83,10 @@ void Backends::SendWrites(
   for (UserWriteBatcher::Item* item : items) {
     const Clock::time_point due = item->caller->deadline;
     if (due != Clock::time_point{} && due <= now) {
-      item->result = absl::DeadlineExceededError(
-          "a backend service is not answering (the request's deadline passed "
-          "before identity-service could take it); retry after a few seconds");
+      item->result = NotAnswering(
+          absl::StatusCode::kDeadlineExceeded,
+          "the request's deadline passed before identity-service could take "
+          "it");
       continue;
     }
     if (due != Clock::time_point{} &&
@@ -180,17 +182,9 @@ void Backends::Prepare(grpc::ClientContext* context,
   }
 }
 
-void Backends::ApplyUserChanges(const grpc::ClientContext& context,
-                                const grpc::Status& status,
-                                const scim::identity::v1::User* written) const {
-  std::vector<const scim::identity::v1::User*> users;
-  if (written != nullptr) users.push_back(written);
-  ApplyUserChanges(context, status, users);
-}
-
 void Backends::ApplyUserChanges(
     const grpc::ClientContext& context, const grpc::Status& status,
-    const std::vector<const scim::identity::v1::User*>& written) const {
+    absl::Span<const scim::identity::v1::User* const> written) const {
   if (user_cache_ == nullptr) return;
   const auto& trailers = context.GetServerTrailingMetadata();
   auto it = trailers.find(kUserChangesTrailer);
@@ -236,11 +230,15 @@ absl::Status Backends::Convert(const grpc::ClientContext& context,
   absl::Status s = FromGrpc(context, status);
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
       status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    return absl::Status(s.code(), "a backend service is not answering (" +
-                                      std::string(s.message()) +
-                                      "); retry after a few seconds");
+    return NotAnswering(s.code(), s.message());
   }
   return s;
+}
+
+absl::Status Backends::NotAnswering(absl::StatusCode code,
+                                    absl::string_view why) {
+  return absl::Status(code, absl::StrCat("a backend service is not answering (",
+                                         why, "); retry after a few seconds"));
 }
 
 absl::Status Backends::CheckReady() const {

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "edge/user_cache.h"
 #include "edge/user_write_batcher.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -61,8 +63,10 @@ class Backends {
     Prepare(&context, caller);
     Reply reply;
     grpc::Status status = rpc(&context, &reply);
+    const scim::identity::v1::User* written =
+        status.ok() ? WrittenUser(reply) : nullptr;
     ApplyUserChanges(context, status,
-                     status.ok() ? WrittenUser(reply) : nullptr);
+                     absl::MakeConstSpan(&written, written != nullptr));
     absl::Status s = Convert(context, status);
     if (!s.ok()) return s;
     return reply;
@@ -109,12 +113,9 @@ class Backends {
   void Prepare(grpc::ClientContext* context, const CallerInfo& caller) const;
   // `written`: the user a write replied with; the cache keeps it when the
   // trailer says which change of the feed it is.
-  void ApplyUserChanges(const grpc::ClientContext& context,
-                        const grpc::Status& status,
-                        const scim::identity::v1::User* written) const;
   void ApplyUserChanges(
       const grpc::ClientContext& context, const grpc::Status& status,
-      const std::vector<const scim::identity::v1::User*>& written) const;
+      absl::Span<const scim::identity::v1::User* const> written) const;
   // One WriteUsers call for `items` (UserWriteBatcher's Send).
   void SendWrites(const std::vector<UserWriteBatcher::Item*>& items) const;
   // The same, one CreateUser or ReplaceUser call each.
@@ -129,6 +130,10 @@ class Backends {
   }
   static absl::Status Convert(const grpc::ClientContext& context,
                               const grpc::Status& status);
+  // What a request gets when a backend did not answer in time: `code`
+  // (UNAVAILABLE or DEADLINE_EXCEEDED, both 503), `why`, and to retry.
+  static absl::Status NotAnswering(absl::StatusCode code,
+                                   absl::string_view why);
 
   std::chrono::milliseconds deadline_;
   std::string edge_secret_;

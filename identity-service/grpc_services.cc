@@ -226,7 +226,7 @@ grpc::Status IdentityServiceImpl::DeleteUser(
   if (auto s = RequireTenant(request->tenant_id()); !s.ok()) {
     return ReplyStatus(context, s);
   }
-  if (auto s = CheckMayChange(FromEdge(*context, edge_secret_), users_,
+  if (auto s = CheckMayChange(CallerIsEdge(*context), users_,
                               request->tenant_id(), request->id());
       !s.ok()) {
     return ReplyStatus(context, s);
