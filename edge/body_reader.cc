@@ -20,11 +20,16 @@ class Reader : public std::enable_shared_from_this<Reader> {
     if (request.headers().has(header_names::content_length)) {
       body_.declared_length =
           static_cast<size_t>(request.headers().content_length());
+      exact_length_ = !request.headers().has(header_names::transfer_encoding);
     }
   }
 
   void Start() {
     if (body_.declared_length > limit_) TooLarge();
+    if (exact_length_ && body_.declared_length == 0) {
+      Finish();
+      return;
+    }
     Next();
   }
 
@@ -46,6 +51,13 @@ class Reader : public std::enable_shared_from_this<Reader> {
             return;
           }
           self->Take(n);
+          // Once the declared length is in, the body is whole: asking for
+          // more would cost one more task (a thread hop) only to learn so.
+          if (self->exact_length_ && !self->body_.too_large &&
+              self->received_ >= self->body_.declared_length) {
+            self->Finish();
+            return;
+          }
           self->Next();
         });
   }
@@ -83,6 +95,8 @@ class Reader : public std::enable_shared_from_this<Reader> {
   std::function<void(ReceivedBody)> done_;
   ReceivedBody body_;
   size_t received_ = 0;
+  // A Content-Length without a Transfer-Encoding: the body is exactly that.
+  bool exact_length_ = false;
   std::array<uint8_t, 16 << 10> chunk_;
 };
 

@@ -285,8 +285,21 @@ absl::StatusOr<User> UserStore::Get(const std::string& tenant,
 std::vector<std::string> UserStore::IdsWithPrefix(
     const std::string& prefix) const {
   std::vector<std::string> ids;
+  // Prefixes end in the separator '\0': the first key after every key with
+  // the prefix ends in '\1' instead. With that bound, the iterator stops at
+  // the prefix's last key rather than reading on into the next key's block
+  // (or the next file of every level) only to find it has another prefix.
+  rocksdb::ReadOptions read;
+  std::string end;
+  rocksdb::Slice upper;
+  if (!prefix.empty() && prefix.back() == '\0') {
+    end = prefix;
+    end.back() = '\1';
+    upper = end;
+    read.iterate_upper_bound = &upper;
+  }
   std::unique_ptr<rocksdb::Iterator> it(
-      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->family(kUserIndex)));
+      db_->db()->NewIterator(read, db_->family(kUserIndex)));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
        it->Next()) {
     ids.push_back(it->value().ToString());

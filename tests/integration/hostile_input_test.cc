@@ -210,6 +210,47 @@ TEST_F(HostileInputTest, ChunkedBodyOverTheMaximumIs413) {
             "chunked-small@example.com");
 }
 
+// A Content-Length body is read to its declared length, however it is cut
+// into pieces on the wire, and no further: the next request on the same
+// connection is its own. An empty body is answered at once.
+TEST_F(HostileInputTest, ContentLengthBodyInPiecesIsReadWhole) {
+  RawConnection connection(stack_->http_port());
+  ASSERT_TRUE(connection.connected());
+  std::string body = R"({"userName":"pieces@example.com","displayName":")" +
+                     std::string(2000, 'p') + R"("})";
+  std::string head =
+      "POST /scim/v2/Users HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Authorization: Bearer " +
+      std::string(Stack::kToken) +
+      "\r\nContent-Type: application/scim+json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
+  ASSERT_TRUE(connection.Send(head));
+  for (size_t at = 0; at < body.size(); at += 300) {
+    ASSERT_TRUE(connection.Send(body.substr(at, 300)));
+  }
+  HttpResult created = connection.Receive();
+  EXPECT_EQ(created.status, 201) << created.raw;
+  EXPECT_EQ(created.body.at("displayName").as_string().size(), 2000u);
+
+  std::string empty =
+      "POST /scim/v2/Users HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Authorization: Bearer " +
+      std::string(Stack::kToken) +
+      "\r\nContent-Type: application/scim+json\r\nContent-Length: 0\r\n\r\n";
+  ASSERT_TRUE(connection.Send(empty));
+  HttpResult refused = connection.Receive();
+  EXPECT_EQ(refused.status, 400) << refused.raw;
+
+  std::string get = "GET /scim/v2/Users/" + created.body.at("id").as_string() +
+                    " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                    std::string(Stack::kToken) + "\r\n\r\n";
+  ASSERT_TRUE(connection.Send(get));
+  HttpResult fetched = connection.Receive();
+  EXPECT_EQ(fetched.status, 200) << fetched.raw;
+  EXPECT_EQ(fetched.body.at("userName").as_string(), "pieces@example.com");
+}
+
 // SCIM_MAX_BODY_BYTES is honoured whatever its value, chunked or not: an
 // extra edge with a 1,000-byte limit against the suite's services.
 TEST_F(HostileInputTest, ConfiguredBodyLimitIsHonoured) {
