@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <memory>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "common/crypto.h"
 #include "identity-service/identity_db.h"
@@ -91,6 +93,50 @@ TEST_F(UserStoreTest, CreateIndexesEveryLookupKey) {
   EXPECT_TRUE(absl::IsNotFound(store_->FindByExternalId("t1", "e1").status()))
       << "externalId is caseExact";
   EXPECT_EQ(OutboxSize(), 1) << "the audit event is written with the user";
+}
+
+// Prefix scans of the index (externalId, email) stop at their prefix's end:
+// shared, absent and look-alike values give the same answers from flushed
+// files, from several of them, and from the memtable on top.
+TEST_F(UserStoreTest, PrefixLookupsAnswerTheSameFromFlushedFiles) {
+  auto flush = [&] {
+    ASSERT_TRUE(db_->db()
+                    ->Flush(rocksdb::FlushOptions(), db_->family(kUserIndex))
+                    .ok());
+  };
+  std::vector<std::string> ids;
+  for (int i = 0; i < 30; ++i) {
+    std::string n = std::to_string(i);
+    // Users 0-9 share externalId "shared"; every user has its own email.
+    auto u = store_->Create(
+        "t1", NewUser("u" + n, i < 10 ? "shared" : "E" + n, n + "@x.com"),
+        actor_);
+    ASSERT_TRUE(u.ok()) << u.status();
+    ids.push_back(u->id());
+    if (i % 10 == 9) flush();
+  }
+  ASSERT_TRUE(
+      store_->Create("t1", NewUser("late", "E-late", "late@x.com"), actor_)
+          .ok());
+  for (int i = 10; i < 30; ++i) {
+    std::string n = std::to_string(i);
+    EXPECT_EQ(store_->FindByExternalId("t1", "E" + n)->id(), ids[i]);
+    EXPECT_EQ(store_->FindByEmail("t1", n + "@X.com")->id(), ids[i]);
+  }
+  EXPECT_EQ(store_->FindByExternalId("t1", "E-late")->user_name(), "late");
+  Filter shared = Eq("externalId", "shared");
+  EXPECT_EQ(store_->List("t1", &shared, 1, 100)->total_results, 10);
+  Filter prefix_only = Eq("externalId", "E1");
+  EXPECT_EQ(store_->List("t1", &prefix_only, 1, 100)->total_results, 0)
+      << "E1 is no user's externalId, only the start of E10-E19";
+  EXPECT_TRUE(absl::IsNotFound(store_->FindByEmail("t1", "1@x.co").status()));
+  EXPECT_TRUE(absl::IsNotFound(store_->FindByExternalId("t2", "E11").status()))
+      << "another tenant's index";
+  bool done = false;
+  auto names = store_->UserNamesAfter("t1", "", 100, &done);
+  ASSERT_TRUE(names.ok());
+  EXPECT_EQ(names->size(), 31u) << "the userName index reads across files";
+  EXPECT_TRUE(done);
 }
 
 TEST_F(UserStoreTest, UserNameIsUniquePerTenantIgnoringCase) {
