@@ -122,8 +122,16 @@ int main(int argc, char** argv) {
     }
     https = *std::move(loaded);
   }
+  // cpprestsdk closes its listener in a task on this pool that waits for
+  // every open connection to close, which takes another pool thread: with
+  // one, an idle keep-alive connection kept SIGTERM from ending the edge.
+  if (http_threads < 2) {
+    std::cerr << "scim-edge: SCIM_HTTP_THREADS=" << http_threads
+              << " is raised to 2, the fewest that can shut down" << std::endl;
+    http_threads = 2;
+  }
   crossplat::threadpool::initialize_with_threads(
-      static_cast<size_t>(std::max(http_threads, 1)));
+      static_cast<size_t>(http_threads));
   // As in common/grpc_server.cc: no global lock graph on every Mutex lock.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 

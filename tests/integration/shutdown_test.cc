@@ -4,7 +4,10 @@
 // edge's other refusal: past SCIM_HANDLER_QUEUE waiting requests, 503 at
 // once.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <string>
@@ -211,6 +214,33 @@ TEST_F(OverloadTest, PastTheQueueARequestGets503AtOnceAndTheOthersComplete) {
   // SCIM 1.1 runs each request on a thread of its own, as many at once.
   ExpectOneRefusedPastTheQueue(stack_, "/scim/v1/Users?count=1",
                                kThreads + kQueue, 1);
+}
+
+// cpprestsdk closes its listener in a task on its own pool that waits for
+// every open connection to close, which takes another pool thread: with
+// SCIM_HTTP_THREADS=1 an idle keep-alive connection kept SIGTERM from ever
+// ending the edge. A setting below 2 is raised to 2.
+TEST(HttpThreadsTest, OneHttpThreadIsRaisedSoSigtermEndsTheEdge) {
+  Stack stack;
+  stack.SetEnv("SCIM_HTTP_THREADS", "1");
+  stack.StartAll();
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(stack.http_port()));
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  std::string request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  ASSERT_EQ(send(fd, request.data(), request.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(request.size()));
+  char reply[512];
+  ASSERT_GT(recv(fd, reply, sizeof(reply), 0), 0);
+  EXPECT_EQ(std::string(reply, 12), "HTTP/1.1 200");
+  // The connection stays open, idle, while the edge is told to stop.
+  EXPECT_EQ(stack.Stop("scim-edge", SIGTERM), 0);
+  EXPECT_NE(stack.logs().find("SCIM_HTTP_THREADS=1 is raised to 2"),
+            std::string::npos);
+  close(fd);
 }
 
 }  // namespace
