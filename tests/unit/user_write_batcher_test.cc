@@ -4,6 +4,7 @@
 
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -75,6 +76,32 @@ class FakeIdentity {
   int concurrent_ = 0, max_concurrent_ = 0;
 };
 
+// Holds a first create ("first") in its call, makes one create per name
+// meanwhile, each waiting for the call slot, then lets the held call end.
+// Returns the creates' results in the order of `names`.
+std::vector<absl::StatusOr<pb::User>> CreateDuringAHeldCall(
+    UserWriteBatcher& batcher, FakeIdentity& identity,
+    const std::vector<std::string>& names,
+    absl::StatusOr<pb::User>* first = nullptr) {
+  identity.hold_first_ = true;
+  CallerInfo caller;
+  absl::StatusOr<pb::User> held;
+  std::thread t0([&] { held = batcher.Create(caller, Named("first")); });
+  identity.first_started_.WaitForNotification();
+  std::vector<absl::StatusOr<pb::User>> results(names.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < names.size(); ++i) {
+    threads.emplace_back(
+        [&, i] { results[i] = batcher.Create(caller, Named(names[i])); });
+  }
+  batcher.AwaitWaiting(names.size());
+  identity.release_.Notify();
+  t0.join();
+  for (auto& t : threads) t.join();
+  if (first != nullptr) *first = std::move(held);
+  return results;
+}
+
 TEST(UserWriteBatcherTest, ACreateAloneGoesAtOnceByItself) {
   FakeIdentity identity;
   UserWriteBatcher batcher(identity.AsSend(), 64, 1);
@@ -90,24 +117,10 @@ TEST(UserWriteBatcherTest, ACreateAloneGoesAtOnceByItself) {
 
 TEST(UserWriteBatcherTest, CreatesArrivingDuringACallGoTogetherAfterIt) {
   FakeIdentity identity;
-  identity.hold_first_ = true;
   UserWriteBatcher batcher(identity.AsSend(), 64, 1);
-  CallerInfo caller;
   absl::StatusOr<pb::User> first;
-  std::thread t0([&] { first = batcher.Create(caller, Named("first")); });
-  identity.first_started_.WaitForNotification();
-  std::vector<absl::StatusOr<pb::User>> results(5);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 5; ++i) {
-    threads.emplace_back([&, i] {
-      results[i] = batcher.Create(
-          caller, Named((i == 2 ? "bad" : "user") + std::to_string(i)));
-    });
-  }
-  batcher.AwaitWaiting(5);
-  identity.release_.Notify();
-  t0.join();
-  for (auto& t : threads) t.join();
+  std::vector<absl::StatusOr<pb::User>> results = CreateDuringAHeldCall(
+      batcher, identity, {"user0", "user1", "bad2", "user3", "user4"}, &first);
   EXPECT_EQ(identity.batches(), (std::vector<size_t>{1, 5}));
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->id(), "id-first");
@@ -151,21 +164,9 @@ TEST(UserWriteBatcherTest, ReplacesAndCreatesGoInOneBatch) {
 
 TEST(UserWriteBatcherTest, BatchesAreNoLargerThanTheLimit) {
   FakeIdentity identity;
-  identity.hold_first_ = true;
   UserWriteBatcher batcher(identity.AsSend(), 2, 1);
-  CallerInfo caller;
-  std::vector<std::thread> threads;
-  threads.emplace_back([&] { (void)batcher.Create(caller, Named("first")); });
-  identity.first_started_.WaitForNotification();
-  std::vector<absl::StatusOr<pb::User>> results(5);
-  for (int i = 0; i < 5; ++i) {
-    threads.emplace_back([&, i] {
-      results[i] = batcher.Create(caller, Named("u" + std::to_string(i)));
-    });
-  }
-  batcher.AwaitWaiting(5);
-  identity.release_.Notify();
-  for (auto& t : threads) t.join();
+  std::vector<absl::StatusOr<pb::User>> results =
+      CreateDuringAHeldCall(batcher, identity, {"u0", "u1", "u2", "u3", "u4"});
   EXPECT_EQ(identity.batches(), (std::vector<size_t>{1, 2, 2, 1}));
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(results[i].ok());
