@@ -242,7 +242,7 @@ web::http::http_response GroupsHandler::Handle(
 absl::StatusOr<rpb::Role> GroupsHandler::FetchRole(
     const std::string& id, const RequestContext& ctx) const {
   rpb::GetRoleRequest request;
-  request.set_tenant_id(ctx.tenant.id());
+  request.set_tenant_id(ctx.tenant().id());
   request.set_role_id(id);
   return backends_->Invoke<rpb::Role>(
       ctx.caller, [&](grpc::ClientContext* c, rpb::Role* reply) {
@@ -254,7 +254,7 @@ absl::StatusOr<GroupsHandler::Group> GroupsHandler::FetchGroup(
     rpb::Role role, bool with_members, const RequestContext& ctx) const {
   Group group{std::move(role), {}, 1};
   ipb::ListGroupMembersRequest request;
-  request.set_tenant_id(ctx.tenant.id());
+  request.set_tenant_id(ctx.tenant().id());
   request.set_group_id(group.role.id());
   // Pages follow a cursor (the last member id), so each costs the same
   // however deep into a 50,000-member group it is.
@@ -282,7 +282,7 @@ absl::StatusOr<int64_t> GroupsHandler::UpdateMembers(
     bool replace_all, std::optional<int64_t> expected_version,
     const RequestContext& ctx) const {
   ipb::UpdateGroupMembersRequest request;
-  request.set_tenant_id(ctx.tenant.id());
+  request.set_tenant_id(ctx.tenant().id());
   request.set_group_id(group_id);
   request.set_group_display(name);
   for (const MemberRef& m : add) {
@@ -358,7 +358,7 @@ web::http::http_response GroupsHandler::Create(
   auto parsed = ParseGroup(*json);
   if (!parsed.ok()) return ErrorResponse(parsed.status());
   rpb::CreateRoleRequest request;
-  request.set_tenant_id(ctx.tenant.id());
+  request.set_tenant_id(ctx.tenant().id());
   request.set_name(parsed->display_name);
   request.set_external_id(parsed->external_id);
   auto role = backends_->Invoke<rpb::Role>(
@@ -373,7 +373,7 @@ web::http::http_response GroupsHandler::Create(
       // Members are checked before anything is written to identity-service;
       // take the new role back so the request leaves nothing behind.
       rpb::DeleteRoleRequest undo;
-      undo.set_tenant_id(ctx.tenant.id());
+      undo.set_tenant_id(ctx.tenant().id());
       undo.set_role_id(role->id());
       (void)backends_->Invoke<rpb::DeleteRoleResponse>(
           ctx.caller, [&](grpc::ClientContext* c, rpb::DeleteRoleResponse* r) {
@@ -399,7 +399,7 @@ web::http::http_response GroupsHandler::Get(const std::string& id,
 web::http::http_response GroupsHandler::List(const ListParams& params,
                                              const RequestContext& ctx) const {
   rpb::ListRolesRequest request;
-  request.set_tenant_id(ctx.tenant.id());
+  request.set_tenant_id(ctx.tenant().id());
   if (params.filter) *request.mutable_filter() = *params.filter;
   request.mutable_page()->set_start_index(params.start_index);
   request.mutable_page()->set_count(params.count);
@@ -496,7 +496,7 @@ absl::StatusOr<rpb::Role> GroupsHandler::Write(
   if (!version.ok()) return version.status();
   if (!renamed) return role;
   rpb::UpdateRoleRequest update;
-  update.set_tenant_id(ctx.tenant.id());
+  update.set_tenant_id(ctx.tenant().id());
   update.set_role_id(role.id());
   update.set_name(body.display_name);
   update.set_external_id(body.external_id);
@@ -529,7 +529,7 @@ absl::Status GroupsHandler::CheckNameFree(const std::string& id,
                                           const std::string& name,
                                           const RequestContext& ctx) const {
   rpb::ListRolesRequest request;
-  request.set_tenant_id(ctx.tenant.id());
+  request.set_tenant_id(ctx.tenant().id());
   auto* f = request.mutable_filter();
   f->set_op(scim::common::v1::Filter::EQ);
   f->set_attribute("displayName");
@@ -626,7 +626,7 @@ web::http::http_response GroupsHandler::Patch(const std::string& id,
 web::http::http_response GroupsHandler::Delete(
     const std::string& id, const RequestContext& ctx) const {
   ipb::RemoveGroupRequest remove;
-  remove.set_tenant_id(ctx.tenant.id());
+  remove.set_tenant_id(ctx.tenant().id());
   remove.set_group_id(id);
   auto if_match = IfMatchVersion(ctx);
   if (!if_match.ok()) return ErrorResponse(if_match.status());
@@ -639,7 +639,7 @@ web::http::http_response GroupsHandler::Delete(
       });
   if (!removed.ok()) return ErrorResponse(removed.status());
   rpb::DeleteRoleRequest request;
-  request.set_tenant_id(ctx.tenant.id());
+  request.set_tenant_id(ctx.tenant().id());
   request.set_role_id(id);
   auto deleted = backends_->Invoke<rpb::DeleteRoleResponse>(
       ctx.caller, [&](grpc::ClientContext* c, rpb::DeleteRoleResponse* r) {

@@ -482,9 +482,10 @@ http_response ScimServer::Dispatch(http_request& request,
     return ErrorResponse(auth.status());
   }
   failed_auth_.RecordSuccess(caller.client_address);
-  ctx.tenant = (*auth)->tenant();
-  audit->tenant_id = ctx.tenant.id();
-  if (auto wait = tenant_rate_.Admit(ctx.tenant.id())) {
+  ctx.shared_tenant = std::shared_ptr<const scim::identity::v1::Tenant>(
+      *auth, &(*auth)->tenant());
+  audit->tenant_id = ctx.tenant().id();
+  if (auto wait = tenant_rate_.Admit(ctx.tenant().id())) {
     return TooManyRequests(
         "this tenant is sending more than its rate limit of requests; "
         "slow down and retry",
@@ -595,7 +596,8 @@ http_response ScimServer::ServeScim11(const web::http::method& method,
   }
   // Proxyclick's paging: 10 per page unless asked, at most 5,000 (or the
   // tenant's max_page_size when lower).
-  auto& policies = *ctx->tenant.mutable_policies();
+  auto tenant = std::make_shared<scim::identity::v1::Tenant>(ctx->tenant());
+  auto& policies = *tenant->mutable_policies();
   policies["page_size"] = "10";
   int max_page = kScim11MaxPageSize;
   if (int tenant_max = 0;
@@ -603,6 +605,7 @@ http_response ScimServer::ServeScim11(const web::http::method& method,
     max_page = std::clamp(tenant_max, 0, kScim11MaxPageSize);
   }
   policies["max_page_size"] = std::to_string(max_page);
+  ctx->shared_tenant = std::move(tenant);
   return Scim2ResponseToScim11(users_.Handle(
       method, rest.size() == 2 ? rest[1] : "", *translated, *ctx));
 }
@@ -626,7 +629,7 @@ http_response ScimServer::Discover(const std::vector<std::string>& rest,
   options.bulk_max_operations = kBulkMaxOperations;
   options.bulk_max_payload = static_cast<int64_t>(options_.max_body_bytes);
   options.groups_enabled = ctx.Policy("groups") != "disabled";
-  for (const auto& field : ctx.tenant.custom_fields()) {
+  for (const auto& field : ctx.tenant().custom_fields()) {
     options.custom_fields.push_back(CustomFieldAttribute(field));
   }
   const std::string& resource = rest[0];

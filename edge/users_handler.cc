@@ -76,7 +76,7 @@ absl::Status UsersHandler::ResolveRoles(pb::User* user,
                                         const RequestContext& ctx) const {
   if (user->roles().empty()) return absl::OkStatus();
   scim::role::v1::ResolveRolesRequest request;
-  request.set_tenant_id(ctx.tenant.id());
+  request.set_tenant_id(ctx.tenant().id());
   for (const auto& role : user->roles()) request.add_values(role.value());
   auto resolved = backends_->Invoke<scim::role::v1::ResolveRolesResponse>(
       ctx.caller,
@@ -130,7 +130,7 @@ std::string UsersHandler::Render(const pb::User& user,
   UserCache* cache = backends_->user_cache();
   if (cache != nullptr && projection.attributes.empty() &&
       projection.excluded.empty()) {
-    cache->StoreRendered(ctx.tenant.id(), user.id(),
+    cache->StoreRendered(ctx.tenant().id(), user.id(),
                          {location, user.meta().version(), body});
   }
   return body;
@@ -156,19 +156,19 @@ absl::StatusOr<pb::User> UsersHandler::Fetch(const std::string& id,
   uint64_t ticket = 0;
   if (cache != nullptr) {
     if (cached) {
-      if (auto hit = cache->Find(ctx.tenant.id(), id)) return *hit;
+      if (auto hit = cache->Find(ctx.tenant().id(), id)) return *hit;
     }
     ticket = cache->FillTicket();
   }
   pb::GetUserRequest request;
-  request.set_tenant_id(ctx.tenant.id());
+  request.set_tenant_id(ctx.tenant().id());
   request.set_id(id);
   auto user = backends_->Invoke<pb::User>(
       ctx.caller, [&](grpc::ClientContext* c, pb::User* reply) {
         return backends_->identity().GetUser(c, request, reply);
       });
   if (user.ok() && cache != nullptr)
-    cache->Fill(ticket, ctx.tenant.id(), *user);
+    cache->Fill(ticket, ctx.tenant().id(), *user);
   return user;
 }
 
@@ -195,7 +195,7 @@ web::http::http_response UsersHandler::Create(const std::string& body,
     return ErrorResponse(s);
   }
   pb::CreateUserRequest request;
-  request.set_tenant_id(ctx.tenant.id());
+  request.set_tenant_id(ctx.tenant().id());
   *request.mutable_user() = std::move(*user);
   auto created = backends_->CreateUser(ctx.caller, request);
   if (!created.ok()) return ErrorResponse(created.status());
@@ -212,7 +212,7 @@ web::http::http_response UsersHandler::Get(const std::string& id,
   std::shared_ptr<const UserCache::Rendered> rendered;
   if (cache != nullptr && projection->attributes.empty() &&
       projection->excluded.empty()) {
-    rendered = cache->FindRendered(ctx.tenant.id(), id, location);
+    rendered = cache->FindRendered(ctx.tenant().id(), id, location);
   }
   if (rendered == nullptr) {
     auto user = Fetch(id, ctx);
@@ -233,19 +233,19 @@ std::optional<std::vector<std::string>> UsersHandler::ListCachedUserName(
     const std::string& user_name, const ListParams& params,
     const RequestContext& ctx) const {
   UserCache* cache = backends_->user_cache();
-  std::string id = cache->FindIdByUserName(ctx.tenant.id(), user_name);
+  std::string id = cache->FindIdByUserName(ctx.tenant().id(), user_name);
   if (id.empty()) return std::nullopt;
   std::vector<std::string> page;
   if (params.start_index > 1 || params.count < 1) return page;
   std::string location = ctx.base_url + "/Users/" + id;
   if (params.projection.attributes.empty() &&
       params.projection.excluded.empty()) {
-    if (auto rendered = cache->FindRendered(ctx.tenant.id(), id, location)) {
+    if (auto rendered = cache->FindRendered(ctx.tenant().id(), id, location)) {
       page.push_back(rendered->body);
       return page;
     }
   }
-  auto user = cache->Find(ctx.tenant.id(), id);
+  auto user = cache->Find(ctx.tenant().id(), id);
   if (user == nullptr) return std::nullopt;
   page.push_back(Render(*user, location, params.projection, ctx));
   return page;
@@ -265,14 +265,14 @@ web::http::http_response UsersHandler::List(const ListParams& params,
       return ListResponse(1, params.start_index, *page);
     }
     // An IdP's lookup before it creates the user: nobody has the name yet.
-    if (cache->KnownAbsentUserName(ctx.tenant.id(), *user_name)) {
+    if (cache->KnownAbsentUserName(ctx.tenant().id(), *user_name)) {
       AbsentUserNamesAnswered().Increment();
       return ListResponse(0, params.start_index, {});
     }
     ticket = cache->FillTicket();
   }
   pb::ListUsersRequest request;
-  request.set_tenant_id(ctx.tenant.id());
+  request.set_tenant_id(ctx.tenant().id());
   if (params.filter) *request.mutable_filter() = *params.filter;
   request.mutable_page()->set_start_index(params.start_index);
   request.mutable_page()->set_count(params.count);
@@ -285,7 +285,7 @@ web::http::http_response UsersHandler::List(const ListParams& params,
   if (!list.ok()) return ErrorResponse(list.status());
   if (user_name != nullptr && list->users_size() == 1) {
     // The next cycle's lookup of this user is answered here.
-    cache->Fill(ticket, ctx.tenant.id(), list->users(0));
+    cache->Fill(ticket, ctx.tenant().id(), list->users(0));
   }
   std::vector<std::string> resources;
   resources.reserve(list->users_size());
@@ -308,7 +308,7 @@ web::http::http_response UsersHandler::Replace(
     return ErrorResponse(s);
   }
   pb::ReplaceUserRequest request;
-  request.set_tenant_id(ctx.tenant.id());
+  request.set_tenant_id(ctx.tenant().id());
   *request.mutable_user() = std::move(*user);
   request.mutable_user()->set_id(id);
   auto expected = ExpectedVersion(id, ctx);
@@ -349,7 +349,7 @@ web::http::http_response UsersHandler::Patch(const std::string& id,
       return ErrorResponse(s);
     }
     pb::ReplaceUserRequest request;
-    request.set_tenant_id(ctx.tenant.id());
+    request.set_tenant_id(ctx.tenant().id());
     *request.mutable_user() = std::move(*updated);
     request.mutable_user()->set_id(id);
     request.set_expected_version(current->meta().version());
@@ -382,7 +382,7 @@ web::http::http_response UsersHandler::Delete(const std::string& id,
       if (!s.ok()) return ErrorResponse(s);
     }
     pb::ReplaceUserRequest request;
-    request.set_tenant_id(ctx.tenant.id());
+    request.set_tenant_id(ctx.tenant().id());
     *request.mutable_user() = *user;
     request.mutable_user()->set_active(false);
     request.set_expected_version(user->meta().version());
@@ -391,7 +391,7 @@ web::http::http_response UsersHandler::Delete(const std::string& id,
     return web::http::http_response(status_codes::NoContent);
   }
   pb::DeleteUserRequest request;
-  request.set_tenant_id(ctx.tenant.id());
+  request.set_tenant_id(ctx.tenant().id());
   request.set_id(id);
   auto expected = ExpectedVersion(id, ctx);
   if (!expected.ok()) return ErrorResponse(expected.status());
