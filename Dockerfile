@@ -85,6 +85,7 @@ ENTRYPOINT ["/usr/local/bin/scim-edge"]
 FROM runtime-rocksdb AS identity-service
 RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends libphonenumber8 \
+      libtcmalloc-minimal4 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/bin/identity-service /usr/local/bin/identity-service
 RUN if ldd /usr/local/bin/identity-service | grep 'not found'; then exit 1; fi
