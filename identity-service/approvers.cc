@@ -145,10 +145,12 @@ absl::Status UserStore::CheckManagerCycle(const std::string& tenant,
                                           const User& user) const {
   std::vector<std::string> chain = {user.id()};
   std::set<std::string> seen = {user.id()};
-  User current = user;
+  // Starts at the user being written without a copy of it: most writes name
+  // no manager and end here.
+  std::optional<User> current;
   for (int i = 0; i < kMaxManagerChain; ++i) {
-    std::optional<User> next =
-        ResolveManager(tenant, ManagerValue(current), &user, "");
+    std::optional<User> next = ResolveManager(
+        tenant, ManagerValue(current.has_value() ? *current : user), &user, "");
     if (!next.has_value()) return absl::OkStatus();
     chain.push_back(next->id());
     if (next->id() == user.id()) {
@@ -227,12 +229,13 @@ void UserStore::RelinkReports(const std::string& tenant,
   }
   const User* self = new_version != nullptr ? new_version : old_version;
   std::string gone = new_version == nullptr ? old_version->id() : "";
-  std::set<std::string> reports;
+  std::set<std::string> prefixes;
   for (const std::string& name : names) {
-    for (auto& id :
-         IdsWithPrefix(KeyPrefix({tenant, user_index::kManager, name}))) {
-      if (id != self->id()) reports.insert(std::move(id));
-    }
+    prefixes.insert(KeyPrefix({tenant, user_index::kManager, name}));
+  }
+  std::set<std::string> reports;
+  for (auto& id : IdsWithPrefixes(prefixes)) {
+    if (id != self->id()) reports.insert(std::move(id));
   }
   for (const std::string& id : reports) {
     absl::StatusOr<User> report = Get(tenant, id);

@@ -121,10 +121,10 @@ Actor ActorFrom(const grpc::ServerContext& context) {
 absl::StatusOr<User> IdentityServiceImpl::CreateAs(
     const pb::CreateUserRequest& request, bool from_edge, const Actor& actor) {
   if (auto s = RequireTenant(request.tenant_id()); !s.ok()) return s;
-  auto tenant = tenants_->Find(request.tenant_id());
+  auto tenant = tenants_->FindShared(request.tenant_id());
   if (!tenant.ok()) return tenant.status();
   User user = request.user();
-  if (auto s = ApplyTenantRules(*tenant, &user); !s.ok()) return s;
+  if (auto s = ApplyTenantRules(**tenant, &user); !s.ok()) return s;
   user.set_scim_managed(from_edge);
   return Rendered(users_, request.tenant_id(),
                   users_->Create(request.tenant_id(), std::move(user), actor));
@@ -201,10 +201,10 @@ absl::StatusOr<User> IdentityServiceImpl::ReplaceAs(
       !s.ok()) {
     return s;
   }
-  auto tenant = tenants_->Find(request.tenant_id());
+  auto tenant = tenants_->FindShared(request.tenant_id());
   if (!tenant.ok()) return tenant.status();
   User user = request.user();
-  if (auto s = ApplyTenantRules(*tenant, &user); !s.ok()) return s;
+  if (auto s = ApplyTenantRules(**tenant, &user); !s.ok()) return s;
   std::optional<int64_t> version;
   if (request.has_expected_version()) version = request.expected_version();
   return Rendered(

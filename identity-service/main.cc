@@ -112,12 +112,13 @@ int main(int argc, char** argv) {
   scim::identity::TenantStore tenants(db->get(), &outbox);
   users.set_tenant_flags([&tenants](const std::string& tenant_id) {
     scim::identity::UserStore::TenantFlags flags;
-    auto tenant = tenants.Find(tenant_id);
+    auto tenant = tenants.FindShared(tenant_id);
     if (!tenant.ok()) return flags;
-    auto policy = tenant->policies().find("approver_from_manager");
+    const auto& policies = (*tenant)->policies();
+    auto policy = policies.find("approver_from_manager");
     flags.approver_from_manager =
-        policy != tenant->policies().end() && policy->second == "true";
-    flags.has_locations = tenant->locations_size() > 0;
+        policy != policies.end() && policy->second == "true";
+    flags.has_locations = (*tenant)->locations_size() > 0;
     return flags;
   });
   if (!tenant.empty()) {

@@ -72,6 +72,13 @@ void TenantStore::InvalidateCache() {
 
 absl::StatusOr<pb::Tenant> TenantStore::Find(
     const std::string& id_or_name) const {
+  auto shared = FindShared(id_or_name);
+  if (!shared.ok()) return shared.status();
+  return **shared;
+}
+
+absl::StatusOr<std::shared_ptr<const pb::Tenant>> TenantStore::FindShared(
+    const std::string& id_or_name) const {
   uint64_t generation;
   {
     absl::MutexLock lock(&cache_mu_);
@@ -91,14 +98,15 @@ absl::StatusOr<pb::Tenant> TenantStore::Find(
     if (!s.ok()) return s;
     t = Load(id);
   }
-  if (!t.ok()) return t;
+  if (!t.ok()) return t.status();
   FillEffectivePolicies(&*t);
+  auto shared = std::make_shared<const pb::Tenant>(*std::move(t));
   absl::MutexLock lock(&cache_mu_);
   if (generation == cache_generation_) {
     if (cache_.size() >= kMaxCachedTenants) cache_.clear();
-    cache_.emplace(id_or_name, *t);
+    cache_.emplace(id_or_name, shared);
   }
-  return t;
+  return shared;
 }
 
 absl::StatusOr<std::vector<pb::Tenant>> TenantStore::List() const {

@@ -2,6 +2,7 @@
 #define SCIM_IDENTITY_SERVICE_TENANT_STORE_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,11 @@ class TenantStore {
   // By id, or else by name (case-insensitive). Policies come back effective:
   // defaults overlaid with the tenant's settings.
   absl::StatusOr<pb::Tenant> Find(const std::string& id_or_name) const;
+  // The same, shared with the cache rather than copied: a tenant with its
+  // policies and locations is a large message, and each user write reads it
+  // twice.
+  absl::StatusOr<std::shared_ptr<const pb::Tenant>> FindShared(
+      const std::string& id_or_name) const;
   absl::StatusOr<std::vector<pb::Tenant>> List() const;
 
   // `secret` empty: a new random one. `revoke_others`: rotation.
@@ -96,8 +102,8 @@ class TenantStore {
   // read after the write cleared the cache.
   mutable absl::Mutex cache_mu_;
   mutable uint64_t cache_generation_ ABSL_GUARDED_BY(cache_mu_) = 0;
-  mutable absl::flat_hash_map<std::string, pb::Tenant> cache_
-      ABSL_GUARDED_BY(cache_mu_);
+  mutable absl::flat_hash_map<std::string, std::shared_ptr<const pb::Tenant>>
+      cache_ ABSL_GUARDED_BY(cache_mu_);
 };
 
 }  // namespace scim::identity

@@ -284,25 +284,37 @@ absl::StatusOr<User> UserStore::Get(const std::string& tenant,
 
 std::vector<std::string> UserStore::IdsWithPrefix(
     const std::string& prefix) const {
+  return IdsWithPrefixes({prefix});
+}
+
+std::vector<std::string> UserStore::IdsWithPrefixes(
+    const std::set<std::string>& prefixes) const {
   std::vector<std::string> ids;
+  if (prefixes.empty()) return ids;
   // Prefixes end in the separator '\0': the first key after every key with
-  // the prefix ends in '\1' instead. With that bound, the iterator stops at
-  // the prefix's last key rather than reading on into the next key's block
-  // (or the next file of every level) only to find it has another prefix.
+  // the last prefix ends in '\1' instead. With that bound, the iterator
+  // stops at that prefix's last key rather than reading on into the next
+  // key's block (or the next file of every level) only to find it has
+  // another prefix. The earlier prefixes sort below it, so it bounds them
+  // too, and one iterator serves them all: creating one over every memtable
+  // and file costs more than the seeks.
   rocksdb::ReadOptions read;
   std::string end;
   rocksdb::Slice upper;
-  if (!prefix.empty() && prefix.back() == '\0') {
-    end = prefix;
+  const std::string& last = *prefixes.rbegin();
+  if (!last.empty() && last.back() == '\0') {
+    end = last;
     end.back() = '\1';
     upper = end;
     read.iterate_upper_bound = &upper;
   }
   std::unique_ptr<rocksdb::Iterator> it(
       db_->db()->NewIterator(read, db_->family(kUserIndex)));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
-       it->Next()) {
-    ids.push_back(it->value().ToString());
+  for (const std::string& prefix : prefixes) {
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+         it->Next()) {
+      ids.push_back(it->value().ToString());
+    }
   }
   return ids;
 }

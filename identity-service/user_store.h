@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -199,6 +200,9 @@ class UserStore {
                      const std::string& display, User* user,
                      rocksdb::WriteBatch* batch, const Actor& actor);
   std::vector<std::string> IdsWithPrefix(const std::string& prefix) const;
+  // The ids under each of `prefixes`, in the order of the prefixes.
+  std::vector<std::string> IdsWithPrefixes(
+      const std::set<std::string>& prefixes) const;
 
   // Manager references (approvers.cc). `pending` is the version of a user
   // being written (it stands in for the stored one), `gone` the id of a user

@@ -117,6 +117,25 @@ TEST_F(ApproverLinkTest, IdWinsOverExternalIdWhichWinsOverUserName) {
             by_name.id());
 }
 
+TEST_F(ApproverLinkTest, ANewUserResolvesReportsNamingItByEachKey) {
+  // One reference by externalId and one by userName, with a reference to
+  // someone else between them in the manager index ("emp-7" < "nobody" <
+  // "zoe"): all are read in one pass over the index.
+  User by_external = Create("a", "", "EMP-7");
+  User other = Create("c", "", "nobody");
+  User by_name = Create("b", "", "zoe");
+  User manager = Create("Zoe", "EMP-7", "");
+  for (const User* report : {&by_external, &by_name}) {
+    auto stored = store_->Get("t1", report->id());
+    ASSERT_TRUE(stored.ok());
+    EXPECT_EQ(stored->approver_link().state(), pb::GetApproverResponse::ACTIVE)
+        << report->user_name();
+    EXPECT_EQ(stored->approver_link().manager_id(), manager.id())
+        << report->user_name();
+  }
+  EXPECT_EQ(StateOf(other.id()), pb::GetApproverResponse::PENDING);
+}
+
 TEST_F(ApproverLinkTest, DeactivatingTheManagerClearsTheApprover) {
   User manager = Create("boss", "", "");
   User report = Create("report", "", manager.id());
