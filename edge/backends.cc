@@ -25,6 +25,8 @@ constexpr size_t kMaxWriteBatch = 64;
 // write of this edge, and under 16 clients posting still gathered about 3
 // creates per call.
 constexpr int kWriteCallsAtOnce = 2;
+// The most /readyz waits for the three services' health checks together.
+constexpr std::chrono::milliseconds kReadyCheckDeadline{1000};
 
 }  // namespace
 
@@ -246,10 +248,16 @@ absl::Status Backends::CheckReady() const {
       {"identity-service", identity_channel_},
       {"role-service", roles_channel_},
       {"audit-service", audit_channel_}};
+  // One short deadline for all three: a service that accepts connections but
+  // does not answer (stopped, or stuck) makes the edge unready at once,
+  // instead of holding the probe for a request deadline per service, past
+  // the probe's own timeout (3 s in the chart) and past the moment a
+  // drain's probe should already see 503.
+  const auto deadline = DeadlineAfter(std::min(deadline_, kReadyCheckDeadline));
   for (const auto& [name, channel] : services) {
     auto stub = grpc::health::v1::Health::NewStub(channel);
     grpc::ClientContext context;
-    context.set_deadline(DeadlineAfter(deadline_));
+    context.set_deadline(deadline);
     grpc::health::v1::HealthCheckRequest request;
     grpc::health::v1::HealthCheckResponse response;
     grpc::Status s = stub->Check(&context, request, &response);
