@@ -292,19 +292,26 @@ std::vector<std::string> UserStore::IdsWithPrefixes(
   std::vector<std::string> ids;
   if (prefixes.empty()) return ids;
   // Prefixes end in the separator '\0': the first key after every key with
-  // the last prefix ends in '\1' instead. With that bound, the iterator
-  // stops at that prefix's last key rather than reading on into the next
-  // key's block (or the next file of every level) only to find it has
-  // another prefix. The earlier prefixes sort below it, so it bounds them
-  // too, and one iterator serves them all: creating one over every memtable
-  // and file costs more than the seeks.
+  // a prefix ends in '\1' instead. With the largest such bound, the
+  // iterator stops at the last prefix's last key rather than reading on into
+  // the next key's block (or the next file of every level) only to find it
+  // has another prefix. It bounds every prefix, so one iterator serves them
+  // all: creating one over every memtable and file costs more than the
+  // seeks.
   rocksdb::ReadOptions read;
   std::string end;
   rocksdb::Slice upper;
-  const std::string& last = *prefixes.rbegin();
-  if (!last.empty() && last.back() == '\0') {
-    end = last;
-    end.back() = '\1';
+  bool bounded = true;
+  for (const std::string& prefix : prefixes) {
+    if (prefix.empty() || prefix.back() != '\0') {
+      bounded = false;
+      break;
+    }
+    std::string after = prefix;
+    after.back() = '\1';
+    end = std::max(end, after);
+  }
+  if (bounded) {
     upper = end;
     read.iterate_upper_bound = &upper;
   }
