@@ -9,6 +9,8 @@
 --   BENCH_RATE    requests/s for the whole run (paced); unset = as fast as possible
 --   BENCH_THREADS wrk threads (for pacing and for splitting work)
 --   BENCH_CONNS   wrk connections (for pacing)
+--   BENCH_SEED    added to each script's random seed: a warm-up run reads
+--                 other users than the measured run that follows it
 local ffi = require("ffi")
 pcall(ffi.cdef, [[
   typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
@@ -23,6 +25,13 @@ M.users = tonumber(os.getenv("BENCH_USERS") or "0")
 M.run = os.getenv("BENCH_RUN") or "r"
 M.threads = tonumber(os.getenv("BENCH_THREADS") or "1")
 M.conns = tonumber(os.getenv("BENCH_CONNS") or "1")
+
+-- Seeds math.random per wrk thread: `base` per script, so two workloads do
+-- not read the same users in the same order (the second would find the
+-- first's blocks cached), plus BENCH_SEED.
+function M.seed(base)
+  math.randomseed(base + tonumber(os.getenv("BENCH_SEED") or "0") + (tid or 0))
+end
 
 M.read_headers = {
   ["Authorization"] = "Bearer " .. M.token,

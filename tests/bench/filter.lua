@@ -17,7 +17,7 @@ end
 
 function init(args)
   assert(bench.users > 0, "BENCH_USERS is not set")
-  math.randomseed(2000 + (tid or 0))
+  bench.seed(({userName = 2000, externalId = 2100, email = 2200})[kind] or 2000)
 end
 
 function request()

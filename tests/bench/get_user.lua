@@ -8,7 +8,7 @@ bad = 0
 function init(args)
   ids = bench.load_ids()
   assert(#ids > 0, "no user ids (BENCH_IDS)")
-  math.randomseed(1000 + (tid or 0))
+  bench.seed(1000)
   delay = bench.pacer()
 end
 
