@@ -253,7 +253,9 @@ absl::Status Backends::CheckReady() const {
   // instead of holding the probe for a request deadline per service, past
   // the probe's own timeout (3 s in the chart) and past the moment a
   // drain's probe should already see 503.
-  const auto deadline = DeadlineAfter(std::min(deadline_, kReadyCheckDeadline));
+  const std::chrono::milliseconds wait =
+      std::min(deadline_, kReadyCheckDeadline);
+  const auto deadline = DeadlineAfter(wait);
   for (const auto& [name, channel] : services) {
     auto stub = grpc::health::v1::Health::NewStub(channel);
     grpc::ClientContext context;
@@ -261,6 +263,12 @@ absl::Status Backends::CheckReady() const {
     grpc::health::v1::HealthCheckRequest request;
     grpc::health::v1::HealthCheckResponse response;
     grpc::Status s = stub->Check(&context, request, &response);
+    if (s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      return absl::UnavailableError(
+          std::string(name) + " did not answer its gRPC health check within " +
+          std::to_string(wait.count()) +
+          " ms: check that it is running and not stopped or overloaded");
+    }
     if (!s.ok() ||
         response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
       return absl::UnavailableError(std::string(name) + " is not ready" +

@@ -234,7 +234,8 @@ void UserStore::RelinkReports(const std::string& tenant,
     prefixes.insert(KeyPrefix({tenant, user_index::kManager, name}));
   }
   std::set<std::string> reports;
-  for (auto& id : IdsWithPrefixes(prefixes)) {
+  for (auto& id : IdsWithPrefixes(
+           std::vector<std::string>(prefixes.begin(), prefixes.end()))) {
     if (id != self->id()) reports.insert(std::move(id));
   }
   for (const std::string& id : reports) {

@@ -284,19 +284,19 @@ absl::StatusOr<User> UserStore::Get(const std::string& tenant,
 
 std::vector<std::string> UserStore::IdsWithPrefix(
     const std::string& prefix) const {
-  return IdsWithPrefixes({prefix});
+  return IdsWithPrefixes(absl::MakeConstSpan(&prefix, 1));
 }
 
 std::vector<std::string> UserStore::IdsWithPrefixes(
-    const std::set<std::string>& prefixes) const {
+    absl::Span<const std::string> prefixes) const {
   std::vector<std::string> ids;
   if (prefixes.empty()) return ids;
   // Prefixes end in the separator '\0': the first key after every key with
   // a prefix ends in '\1' instead. With the largest such bound, the
-  // iterator stops at the last prefix's last key rather than reading on into
-  // the next key's block (or the next file of every level) only to find it
-  // has another prefix. It bounds every prefix, so one iterator serves them
-  // all: creating one over every memtable and file costs more than the
+  // iterator stops at the largest prefix's last key rather than reading on
+  // into the next key's block (or the next file of every level) only to find
+  // it has another prefix. It bounds every prefix, so one iterator serves
+  // them all: creating one over every memtable and file costs more than the
   // seeks.
   rocksdb::ReadOptions read;
   std::string end;

@@ -3,13 +3,13 @@
 
 #include <functional>
 #include <optional>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
 #include "common/rocks_db.h"
 #include "identity-service/outbox.h"
 #include "scim/common/v1/common.pb.h"
@@ -202,7 +202,7 @@ class UserStore {
   std::vector<std::string> IdsWithPrefix(const std::string& prefix) const;
   // The ids under each of `prefixes`, in the order of the prefixes.
   std::vector<std::string> IdsWithPrefixes(
-      const std::set<std::string>& prefixes) const;
+      absl::Span<const std::string> prefixes) const;
 
   // Manager references (approvers.cc). `pending` is the version of a user
   // being written (it stands in for the stored one), `gone` the id of a user

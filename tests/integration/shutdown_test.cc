@@ -41,27 +41,28 @@ std::string UserBody(const std::string& user_name) {
          user_name + R"("})";
 }
 
-// The edge's own count of requests in flight (GET /healthz).
-int InFlight(Stack& stack) {
+// GET /healthz's body, or null when the edge did not answer 200.
+web::json::value Healthz(Stack& stack) {
   try {
     HttpResult r = stack.Http("GET", "/healthz", "", {});
-    if (r.status != 200 || !r.body.has_field("inFlight")) return -1;
-    return r.body.at("inFlight").as_integer();
+    if (r.status == 200) return r.body;
   } catch (const std::exception&) {
-    return -1;
   }
+  return web::json::value::null();
 }
 
-// The edge's own word that it is draining (GET /healthz), which, unlike a
-// 503 from /readyz, no stopped backend can also cause.
+// The edge's own count of requests in flight.
+int InFlight(Stack& stack) {
+  web::json::value body = Healthz(stack);
+  if (!body.has_field("inFlight")) return -1;
+  return body.at("inFlight").as_integer();
+}
+
+// The edge's own word that it is draining, which, unlike a 503 from
+// /readyz, no stopped backend can also cause.
 bool Draining(Stack& stack) {
-  try {
-    HttpResult r = stack.Http("GET", "/healthz", "", {});
-    return r.status == 200 && r.body.has_field("draining") &&
-           r.body.at("draining").as_bool();
-  } catch (const std::exception&) {
-    return false;
-  }
+  web::json::value body = Healthz(stack);
+  return body.has_field("draining") && body.at("draining").as_bool();
 }
 
 int ReadyStatus(Stack& stack) {
