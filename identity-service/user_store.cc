@@ -410,6 +410,16 @@ absl::StatusOr<User> UserStore::Replace(const std::string& tenant, User user,
   if (auto s = CheckManagerCycle(tenant, user); !s.ok()) return s;
   TenantFlags flags = FlagsOf(tenant);
   auto approver_event = LinkApprover(tenant, &*old, &user, &user, "", flags);
+  std::vector<std::string> changed = ChangedAttributes(*old, user);
+  if (changed.empty() && !approver_event &&
+      old->approver_link().SerializeAsString() ==
+          user.approver_link().SerializeAsString()) {
+    // RFC 7644 section 3.5.2: a PATCH whose values are already there
+    // changes nothing, not even the modify timestamp; a PUT of the user as
+    // it is alike. Nothing is written, so the version (ETag) and
+    // lastModified stay and no event is recorded: nothing happened.
+    return *std::move(old);
+  }
   rocksdb::WriteBatch batch;
   auto old_keys = IndexKeys(tenant, *old);
   auto new_keys = IndexKeys(tenant, user);
@@ -431,9 +441,7 @@ absl::StatusOr<User> UserStore::Replace(const std::string& tenant, User user,
     operation = IsActive(user) ? "reactivate" : "deactivate";
   }
   auto event = UserEvent(operation, tenant, user);
-  for (const auto& a : ChangedAttributes(*old, user)) {
-    event.add_changed_attributes(a);
-  }
+  for (const auto& a : changed) event.add_changed_attributes(a);
   AddAuditableValues(user, &event);
   NoteWithoutLocation(flags, user, &event);
   outbox_->Append(&batch, std::move(event), actor);

@@ -128,6 +128,42 @@ TEST_F(ScimProtocolTest, IfMatchGuardsEveryWrite) {
       "A");
 }
 
+// RFC 7644 section 3.5.2: values already there change nothing, not even
+// the modify timestamp; nor does a PUT of the user as it is.
+TEST_F(ScimProtocolTest, AWriteThatChangesNothingKeepsVersionAndTimestamp) {
+  std::string id = CreateUser(
+      "same.values@example.com",
+      R"(,"title":"A","emails":[{"value":"a@example.com","type":"work"}])");
+  HttpResult before = stack_->Http("GET", "/scim/v2/Users/" + id);
+  ASSERT_EQ(before.status, 200) << before.raw;
+  std::string modified =
+      before.body.at("meta").at("lastModified").as_string();
+  HttpResult same = stack_->Http("PATCH", "/scim/v2/Users/" + id,
+                                 Patch(R"([
+        {"op":"Replace","path":"title","value":"A"},
+        {"op":"Add","path":"emails[type eq \"work\"].value","value":"a@example.com"},
+        {"op":"Replace","path":"active","value":"True"}])"));
+  ASSERT_EQ(same.status, 200) << same.raw;
+  EXPECT_EQ(same.headers["etag"], before.headers["etag"]);
+  EXPECT_EQ(same.body.at("meta").at("lastModified").as_string(), modified);
+  EXPECT_EQ(same.body.at("meta").at("version").as_string(),
+            before.body.at("meta").at("version").as_string());
+
+  HttpResult put = stack_->Http("PUT", "/scim/v2/Users/" + id,
+                                before.body.serialize());
+  ASSERT_EQ(put.status, 200) << put.raw;
+  EXPECT_EQ(put.headers["etag"], before.headers["etag"]);
+  HttpResult after = stack_->Http("GET", "/scim/v2/Users/" + id);
+  EXPECT_EQ(after.headers["etag"], before.headers["etag"]);
+  EXPECT_EQ(after.body.at("meta").at("lastModified").as_string(), modified);
+
+  HttpResult changed =
+      stack_->Http("PATCH", "/scim/v2/Users/" + id,
+                   Patch(R"([{"op":"Replace","path":"title","value":"B"}])"));
+  ASSERT_EQ(changed.status, 200) << changed.raw;
+  EXPECT_NE(changed.headers["etag"], before.headers["etag"]);
+}
+
 TEST_F(ScimProtocolTest, ConcurrentPatchesLoseNothing) {
   std::string id = CreateUser("busy.user@example.com");
   std::vector<std::thread> writers;

@@ -202,11 +202,40 @@ TEST_F(UserStoreTest, RenameOntoTakenNameFailsAndChangesNothing) {
 TEST_F(UserStoreTest, VersionMismatchIsFailedPrecondition) {
   auto u = store_->Create("t1", NewUser("v", "", ""), actor_);
   User next = *u;
+  next.set_display_name("V");
   EXPECT_TRUE(absl::IsFailedPrecondition(
       store_->Replace("t1", next, 7, actor_).status()));
   EXPECT_TRUE(store_->Replace("t1", next, 1, actor_).ok());
   EXPECT_TRUE(
       absl::IsFailedPrecondition(store_->Delete("t1", u->id(), 1, actor_)));
+}
+
+TEST_F(UserStoreTest, AReplaceThatChangesNothingWritesNothing) {
+  auto u = store_->Create("t1", NewUser("same", "E1", "same@x.com"), actor_);
+  ASSERT_TRUE(u.ok());
+  int events = OutboxSize();
+  // As the edge sends it: rendered and parsed back, active now explicit.
+  User again = *u;
+  again.set_active(true);
+  again.clear_meta();
+  auto r = store_->Replace("t1", again, 1, actor_);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->meta().version(), 1);
+  EXPECT_EQ(r->meta().last_modified().seconds(),
+            u->meta().last_modified().seconds());
+  EXPECT_EQ(r->meta().last_modified().nanos(),
+            u->meta().last_modified().nanos());
+  EXPECT_EQ(OutboxSize(), events);
+  EXPECT_EQ(store_->Get("t1", u->id())->meta().version(), 1);
+  // A version that is not the user's is still refused.
+  EXPECT_TRUE(absl::IsFailedPrecondition(
+      store_->Replace("t1", again, 5, actor_).status()));
+  // One changed attribute is a write again.
+  again.set_display_name("Same");
+  r = store_->Replace("t1", again, 1, actor_);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->meta().version(), 2);
+  EXPECT_EQ(OutboxSize(), events + 1);
 }
 
 TEST_F(UserStoreTest, DeleteRemovesRecordAndIndexes) {
