@@ -2,7 +2,9 @@
 # Benchmark of the SCIM stack: starts the four services on private ports with
 # a fresh data dir for each size, loads N users with an Entra-style initial
 # sync (userName lookup, then create), and measures each workload with wrk
-# driven by the Lua scripts in tests/bench/. Prints one table (requests/s,
+# driven by the Lua scripts in tests/bench/. Every size's stack is up at
+# once until its writes start, so that each filter is measured on all sizes
+# back to back. Prints one table (requests/s,
 # p50, p99, each figure as a ratio to /healthz of the same run, and the CPU
 # time scim-edge, identity-service and wrk spent per request) and the targets
 # met or missed, and writes the same as JSON.
@@ -104,6 +106,7 @@ BIN="$BUILD/bin"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/scim-bench.XXXXXX")"
 pids=()
+declare -A STACK  # each size's stack (save_stack, below)
 stop_stack() {
   local i
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
@@ -115,7 +118,7 @@ stop_stack() {
   pids=()
 }
 cleanup() {
-  stop_stack
+  stop_all_stacks
   if [ "$KEEP" = 1 ]; then echo "bench: kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -280,7 +283,7 @@ record() {  # record SIZE NAME LABEL: stores the last wrk result
          "(see $RUN/$name.wrk and the service logs)" >&2
     BROKEN=1
   fi
-  printf '  %-38s %8.0f req/s  p50 %7.2f ms  p99 %7.2f ms\n' "$3" "${R[$size:$name:rps]}" \
+  printf '  %-38s %8.0f req/s  p50 %7.2f ms  p99 %7.2f ms\n' "${RECORD_PREFIX:-}$3" "${R[$size:$name:rps]}" \
     "$(awk -v v="${R[$size:$name:p50]}" 'BEGIN{print v/1000}')" \
     "$(awk -v v="${R[$size:$name:p99]}" 'BEGIN{print v/1000}')"
 }
@@ -367,11 +370,42 @@ check_durability() {
   echo "  durability: ${R[$size:durability]}"
 }
 
-run_size() {
+# Each size's stack stays up from its load to its last workload, so that
+# the filters of all sizes can be measured side by side (measure_filters).
+# save_stack / use_stack keep and restore what the functions above read,
+# and the environment a restarted service (check_durability) starts with.
+STACK_VARS=(RUN URL IDENTITY_PID EDGE_PID BENCH_TOKEN SCIM_DATA_DIR SCIM_BOOTSTRAP_TOKEN
+            SCIM_HTTP_PORT SCIM_IDENTITY_PORT SCIM_ROLE_PORT SCIM_AUDIT_PORT)
+save_stack() {  # save_stack SIZE
+  local size="$1" v
+  for v in "${STACK_VARS[@]}"; do STACK[$size:$v]=${!v}; done
+  STACK[$size:pids]="${pids[*]}"
+}
+use_stack() {  # use_stack SIZE
+  local size="$1" v
+  for v in "${STACK_VARS[@]}"; do printf -v "$v" '%s' "${STACK[$size:$v]}"; done
+  read -r -a pids <<<"${STACK[$size:pids]}"
+  export BENCH_TOKEN SCIM_DATA_DIR SCIM_BOOTSTRAP_TOKEN SCIM_HTTP_PORT SCIM_IDENTITY_PORT \
+    SCIM_ROLE_PORT SCIM_AUDIT_PORT
+  export BENCH_USERS="$size" BENCH_IDS="$RUN/ids.txt" BENCH_RUN="n$size"
+}
+stop_all_stacks() {
+  local size
+  stop_stack
+  for size in "${SIZES[@]}"; do
+    [ -n "${STACK[$size:pids]:-}" ] || continue
+    read -r -a pids <<<"${STACK[$size:pids]}"
+    stop_stack
+    STACK[$size:pids]=""
+  done
+}
+
+prepare_size() {  # starts SIZE's stack, loads its users and makes its groups
   local size="$1"
   RUN="$WORK/n$size"
   mkdir -p "$RUN"
   echo "== $size users (stack on 127.0.0.1, data in $RUN/data)"
+  pids=()
   start_stack
   export BENCH_USERS="$size" BENCH_IDS="$RUN/ids.txt" BENCH_RUN="n$size"
 
@@ -389,7 +423,44 @@ run_size() {
     [ -n "$loc" ] || fail "cannot create a group"
     echo "$loc" >>"$groups"
   done
+  save_stack "$size"
+}
 
+# The filter targets compare sizes, and this shared machine's speed drifts
+# by up to a third over minutes: measured a whole size's run apart, the
+# ratio moved with the drift (0.66 to 1.00 for the same build). So each
+# filter runs on every size back to back, seconds apart, before any write
+# workload adds users; the order of the sizes alternates from one filter to
+# the next, so that neither size is always measured first.
+measure_filters() {
+  local t="$WRK_THREADS" c="$CONNS" d="$DURATION" kind name label size order i=0 k
+  echo "== filters, each on every size back to back"
+  for kind in userName externalId email; do
+    case "$kind" in
+      userName) name=filter_username label='GET /Users?filter=userName eq' ;;
+      externalId) name=filter_externalid label='GET /Users?filter=externalId eq' ;;
+      email) name=filter_email label='filter=emails[type eq "work"].value eq' ;;
+    esac
+    order=("${SIZES[@]}")
+    if [ $((i % 2)) -eq 1 ]; then
+      order=()
+      for ((k = ${#SIZES[@]} - 1; k >= 0; k--)); do order+=("${SIZES[$k]}"); done
+    fi
+    i=$((i + 1))
+    for size in "${order[@]}"; do
+      use_stack "$size"
+      warm_up "$name" filter.lua "$t" "$c" BENCH_FILTER="$kind"
+      run_wrk "$name" filter.lua "$t" "$c" "$d" BENCH_FILTER="$kind"
+      RECORD_PREFIX="$size users: " record "$size" "$name" "$label"
+    done
+  done
+}
+
+finish_size() {  # every other workload on SIZE's stack, then stops it
+  local size="$1"
+  use_stack "$size"
+  echo "== $size users, the other workloads"
+  local groups="$RUN/groups.txt"
   local t="$WRK_THREADS" c="$CONNS" d="$DURATION"
   run_wrk healthz healthz.lua "$t" "$c" "$d";                record "$size" healthz "GET /healthz"
   warm_up get_user get_user.lua "$t" "$c"
@@ -401,15 +472,6 @@ run_size() {
   run_wrk get_user_half get_user.lua "$t" "$c" "$d" BENCH_RATE="$half"
   record "$size" get_user_half "GET /Users/{id} paced at half max"
   R[$size:half_rate_target]=$half
-  warm_up filter_username filter.lua "$t" "$c" BENCH_FILTER=userName
-  run_wrk filter_username filter.lua "$t" "$c" "$d" BENCH_FILTER=userName
-  record "$size" filter_username 'GET /Users?filter=userName eq'
-  warm_up filter_externalid filter.lua "$t" "$c" BENCH_FILTER=externalId
-  run_wrk filter_externalid filter.lua "$t" "$c" "$d" BENCH_FILTER=externalId
-  record "$size" filter_externalid 'GET /Users?filter=externalId eq'
-  warm_up filter_email filter.lua "$t" "$c" BENCH_FILTER=email
-  run_wrk filter_email filter.lua "$t" "$c" "$d" BENCH_FILTER=email
-  record "$size" filter_email 'filter=emails[type eq "work"].value eq'
   mkdir -p "$RUN/post_user.d"
   run_wrk post_user post_user.lua "$t" "$c" "$d" BENCH_IDS_OUT="$RUN/post_user.d"
   record "$size" post_user "POST /Users"
@@ -428,6 +490,7 @@ run_size() {
   # The edge's user cache (SCIM_USER_CACHE_SIZE) is most of its memory.
   R[$size:edge_rss_mb]=$(peak_rss_mb "$EDGE_PID")
   stop_stack
+  STACK[$size:pids]=""
   local bytes users
   bytes=$(du -sb "$RUN/data/identity" | cut -f1)
   users=$(( size + ${R[$size:acked_posts]} ))
@@ -442,9 +505,14 @@ BROKEN=0
 echo "bench: build $BUILD, sizes ${SIZES[*]}, ${DURATION}s per workload" \
      "(reads after ${WARMUP}s unmeasured)," \
      "wrk -t$WRK_THREADS -c$CONNS, sync with $SYNC_CONNS users in flight, $(nproc) cores"
-for size in "${SIZES[@]}"; do run_size "$size"; done
+for size in "${SIZES[@]}"; do prepare_size "$size"; done
+measure_filters
+for size in "${SIZES[@]}"; do finish_size "$size"; done
 
 # --- the table
+# In the order of an IdP's day rather than the order measured.
+NAMES=(sync_initial healthz get_user get_user_half filter_username filter_externalid filter_email
+       post_user patch_user put_user group_add sync_recheck)
 ms() { awk -v v="$1" 'BEGIN{ if (v == "") print "-"; else printf "%.2f", v/1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a != "" && b > 0) printf "%.2f", a/b; else print "-" }'; }
 verdict() {  # verdict VALUE TARGET >=|<=
