@@ -117,7 +117,11 @@ stop_stack() {
   done
   pids=()
 }
+# A wrk started in the background (run_until_done), which an interrupted
+# benchmark would otherwise leave hammering a stopped stack for an hour.
+BG_WRK=""
 cleanup() {
+  if [ -n "$BG_WRK" ]; then kill -KILL "$BG_WRK" 2>/dev/null || true; fi
   stop_all_stacks
   if [ "$KEEP" = 1 ]; then echo "bench: kept $WORK"; else rm -rf "$WORK"; fi
 }
@@ -241,6 +245,7 @@ run_until_done() {
   env BENCH_THREADS="$c" BENCH_CONNS="$c" BENCH_IDS_OUT="$dir" "$@" \
     wrk -t"$c" -c"$c" -d3600s --timeout 10s -s "$BENCH_LUA/$script" "$URL" >"$out" 2>&1 &
   wrk_pid=$!
+  BG_WRK=$wrk_pid
   while kill -0 "$wrk_pid" 2>/dev/null; do
     if [ "$(find "$dir" -name 'done.*' | wc -l)" -ge "$c" ]; then break; fi
     sleep 0.1
@@ -251,6 +256,7 @@ run_until_done() {
   wrk_ticks=$(cpu_ticks "$wrk_pid")
   kill -INT "$wrk_pid" 2>/dev/null || true
   wait "$wrk_pid" || true
+  BG_WRK=""
   cpu_stop "$(awk -v t="$wrk_ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN{print t / hz}')"
   last_result_of "$out"
   ELAPSED=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}')
