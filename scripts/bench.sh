@@ -4,7 +4,7 @@
 # sync (userName lookup, then create), and measures each workload with wrk
 # driven by the Lua scripts in tests/bench/. Every size's stack is up at
 # once until its writes start, so that each filter is measured on all sizes
-# back to back. Prints one table (requests/s,
+# back to back, in rounds (measure_filters). Prints one table (requests/s,
 # p50, p99, each figure as a ratio to /healthz of the same run, and the CPU
 # time scim-edge, identity-service and wrk spent per request) and the targets
 # met or missed, and writes the same as JSON.
@@ -433,33 +433,59 @@ prepare_size() {  # starts SIZE's stack, loads its users and makes its groups
 }
 
 # The filter targets compare sizes, and this shared machine's speed drifts
-# by up to a third over minutes: measured a whole size's run apart, the
-# ratio moved with the drift (0.66 to 1.00 for the same build). So each
-# filter runs on every size back to back, seconds apart, before any write
-# workload adds users; the order of the sizes alternates from one filter to
-# the next, so that neither size is always measured first.
+# by up to a third over minutes and by a fifth over seconds (the edge's CPU
+# per lookup, the same work at any size, went 185-229 µs within a minute):
+# measured a whole size's run apart, the ratio moved with the drift (0.66
+# to 1.00 for the same build), and measured once each, seconds apart, by a
+# fifth still. So each filter runs FILTER_ROUNDS times on every size, the
+# sizes back to back and their order reversed each round, before any write
+# workload adds users; a size's figures are those of its median round.
+FILTER_ROUNDS=3
+[ "$SMOKE" = 0 ] || FILTER_ROUNDS=1
 measure_filters() {
-  local t="$WRK_THREADS" c="$CONNS" d="$DURATION" kind name label size order i=0 k
-  echo "== filters, each on every size back to back"
+  local t="$WRK_THREADS" c="$CONNS" d="$DURATION" kind name label size order round k
+  echo "== filters, on every size back to back, $FILTER_ROUNDS rounds"
   for kind in userName externalId email; do
     case "$kind" in
       userName) name=filter_username label='GET /Users?filter=userName eq' ;;
       externalId) name=filter_externalid label='GET /Users?filter=externalId eq' ;;
       email) name=filter_email label='filter=emails[type eq "work"].value eq' ;;
     esac
-    order=("${SIZES[@]}")
-    if [ $((i % 2)) -eq 1 ]; then
-      order=()
-      for ((k = ${#SIZES[@]} - 1; k >= 0; k--)); do order+=("${SIZES[$k]}"); done
-    fi
-    i=$((i + 1))
-    for size in "${order[@]}"; do
+    for size in "${SIZES[@]}"; do
       use_stack "$size"
       warm_up "$name" filter.lua "$t" "$c" BENCH_FILTER="$kind"
-      run_wrk "$name" filter.lua "$t" "$c" "$d" BENCH_FILTER="$kind"
-      RECORD_PREFIX="$size users: " record "$size" "$name" "$label"
     done
+    for ((round = 1; round <= FILTER_ROUNDS; round++)); do
+      order=("${SIZES[@]}")
+      if [ $((round % 2)) -eq 0 ]; then
+        order=()
+        for ((k = ${#SIZES[@]} - 1; k >= 0; k--)); do order+=("${SIZES[$k]}"); done
+      fi
+      for size in "${order[@]}"; do
+        use_stack "$size"
+        run_wrk "$name.r$round" filter.lua "$t" "$c" "$d" BENCH_FILTER="$kind"
+        RECORD_PREFIX="$size users, round $round: " record "$size" "$name.r$round" "$label"
+      done
+    done
+    for size in "${SIZES[@]}"; do median_round "$size" "$name" "$label"; done
   done
+}
+
+# median_round SIZE NAME LABEL: NAME's figures at SIZE are those of its
+# round with the median rate; its errors, those of every round.
+median_round() {
+  local size="$1" name="$2" round median errors=0 f
+  median=$(for ((round = 1; round <= FILTER_ROUNDS; round++)); do
+    echo "${R[$size:$name.r$round:rps]} $round"
+  done | sort -g | awk '{r[NR] = $2} END{print r[int((NR + 1) / 2)]}')
+  for f in rps p50 p99 requests cpu_edge cpu_identity cpu_wrk; do
+    R[$size:$name:$f]=${R[$size:$name.r$median:$f]}
+  done
+  for ((round = 1; round <= FILTER_ROUNDS; round++)); do
+    errors=$((errors + R[$size:$name.r$round:errors]))
+  done
+  R[$size:$name:errors]=$errors
+  LABEL[$name]="$3"
 }
 
 finish_size() {  # every other workload on SIZE's stack, then stops it
