@@ -229,13 +229,13 @@ void UserStore::RelinkReports(const std::string& tenant,
   }
   const User* self = new_version != nullptr ? new_version : old_version;
   std::string gone = new_version == nullptr ? old_version->id() : "";
-  std::set<std::string> prefixes;
+  // A name given twice is read twice; `reports` drops the repeats.
+  std::vector<std::string> prefixes;
   for (const std::string& name : names) {
-    prefixes.insert(KeyPrefix({tenant, user_index::kManager, name}));
+    prefixes.push_back(KeyPrefix({tenant, user_index::kManager, name}));
   }
   std::set<std::string> reports;
-  for (auto& id : IdsWithPrefixes(
-           std::vector<std::string>(prefixes.begin(), prefixes.end()))) {
+  for (auto& id : IdsWithPrefixes(prefixes)) {
     if (id != self->id()) reports.insert(std::move(id));
   }
   for (const std::string& id : reports) {
