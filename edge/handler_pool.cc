@@ -5,7 +5,7 @@
 namespace scim::edge {
 
 HandlerPool::HandlerPool(int threads, size_t max_queued)
-    : max_queued_(max_queued) {
+    : places_(static_cast<size_t>(threads > 0 ? threads : 0) + max_queued) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
 }
 
@@ -17,30 +17,38 @@ HandlerPool::~HandlerPool() {
   for (auto& t : threads_) t.join();
 }
 
-bool HandlerPool::Run(std::function<void()> work) {
+bool HandlerPool::Run(std::function<void(Place)> work) {
   absl::MutexLock lock(&mu_);
-  if (queue_.size() >= max_queued_ + idle_) return false;
+  if (taken_ >= places_) return false;
+  ++taken_;
   queue_.push_back(std::move(work));
   return true;
 }
 
+size_t HandlerPool::taken() const {
+  absl::MutexLock lock(&mu_);
+  return taken_;
+}
+
 void HandlerPool::Loop() {
   for (;;) {
-    std::function<void()> work;
+    std::function<void(Place)> work;
     {
       absl::MutexLock lock(&mu_);
-      ++idle_;
       mu_.Await(absl::Condition(
           +[](HandlerPool* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) {
             return p->stopping_ || !p->queue_.empty();
           },
           this));
-      --idle_;
       if (queue_.empty()) return;
       work = std::move(queue_.front());
       queue_.pop_front();
     }
-    work();
+    // The deleter runs once, when the work has dropped its place or returns.
+    work(Place(nullptr, [this](void*) {
+      absl::MutexLock lock(&mu_);
+      --taken_;
+    }));
   }
 }
 

@@ -225,14 +225,18 @@ absl::Status ScimServer::Start() {
             RefuseOverloaded(std::move(req), in_flight);
             return;
           }
-          std::thread([this, req, body = std::move(body), in_flight] {
-            Handle(req, body, in_flight);
-            own_threads_.fetch_sub(1);
+          HandlerPool::Place place(
+              nullptr, [this](void*) { own_threads_.fetch_sub(1); });
+          std::thread([this, req, body = std::move(body), in_flight,
+                       place = std::move(place)]() mutable {
+            Handle(req, body, in_flight, std::move(place));
           }).detach();
         } else if (handler_pool_ != nullptr && !never_blocks) {
           bool queued =
               handler_pool_->Run([this, req, body = std::move(body),
-                                  in_flight] { Handle(req, body, in_flight); });
+                                  in_flight](HandlerPool::Place place) {
+                Handle(req, body, in_flight, std::move(place));
+              });
           if (!queued) RefuseOverloaded(std::move(req), in_flight);
         } else {
           Handle(std::move(req), body, in_flight);
@@ -300,7 +304,8 @@ void ScimServer::RefuseOverloaded(http_request request,
 }
 
 void ScimServer::Handle(http_request request, const ReceivedBody& body,
-                        std::shared_ptr<void> in_flight) {
+                        std::shared_ptr<void> in_flight,
+                        HandlerPool::Place place) {
   auto start = std::chrono::steady_clock::now();
   CallerInfo caller;
   auto rid = request.headers().find("X-Request-Id");
@@ -339,6 +344,9 @@ void ScimServer::Handle(http_request request, const ReceivedBody& body,
       {caller.request_id, audit.tenant_id, request.method(),
        routes_.Of(request.request_uri().path()), response.status_code(),
        std::chrono::steady_clock::now() - start, caller.client_address});
+  // Free before the client has its answer, so that its next request finds
+  // the place free.
+  place.reset();
   ReplyHolding(request, response, std::move(in_flight));
 }
 
@@ -380,6 +388,12 @@ http_response ScimServer::Dispatch(http_request& request,
     web::json::value body = web::json::value::object();
     body["status"] = web::json::value::string("ok");
     body["inFlight"] = drain_.in_flight() - 1;
+    // Requests holding a handler thread or waiting for one: at
+    // SCIM_HANDLER_THREADS + SCIM_HANDLER_QUEUE the next gets 503.
+    size_t handling = own_threads_.load();
+    if (handler_pool_ != nullptr) handling += handler_pool_->taken();
+    body["handling"] =
+        web::json::value::number(static_cast<uint64_t>(handling));
     body["draining"] = web::json::value::boolean(drain_.draining());
     http_response r(status_codes::OK);
     r.set_body(body.serialize(), "application/json");

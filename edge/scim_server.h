@@ -68,9 +68,11 @@ class ScimServer {
   void Stop();
 
  private:
-  // `in_flight` is released once the response has been written.
+  // `in_flight` is released once the response has been written; `place`
+  // (a handler thread's, or null) just before it is sent.
   void Handle(web::http::http_request request, const ReceivedBody& body,
-              std::shared_ptr<void> in_flight);
+              std::shared_ptr<void> in_flight,
+              HandlerPool::Place place = nullptr);
   web::http::http_response Dispatch(web::http::http_request& request,
                                     const ReceivedBody& received,
                                     CallerInfo& caller, RequestAudit* audit);
@@ -111,7 +113,8 @@ class ScimServer {
   RouteTemplates routes_;
   RequestObserver observer_;
   std::unique_ptr<HandlerPool> handler_pool_;
-  // SCIM 1.1 and /Bulk requests running, each on a thread of its own.
+  // SCIM 1.1 and /Bulk requests running, each on a thread of its own, and
+  // not yet answered.
   std::atomic<size_t> own_threads_{0};
   metrics::Counter* shed_;
   metrics::Collector audit_metrics_;

@@ -333,7 +333,7 @@ TEST_F(FaultsTest, StuckIdentityIs503AfterTheDeadlineThenRecovers) {
   ASSERT_GT(pid, 0);
   // Stopped, not dead: connections stay open and calls hang until the
   // edge's deadline gives up on them.
-  ASSERT_EQ(kill(pid, SIGSTOP), 0);
+  ASSERT_TRUE(StopProcess(pid));
   auto start = Clock::now();
   // An externalId lookup always asks identity-service (GET by id and
   // userName lookups may be answered by the edge's user cache while its
@@ -509,7 +509,7 @@ TEST_F(FaultsTest, StuckIdentityFailsAPatchWithinOneRequestDeadline) {
   ASSERT_EQ(stack_->Http("GET", "/scim/v2/Users/" + id).status, 200);
   pid_t pid = ChildPid("identity-service");
   ASSERT_GT(pid, 0);
-  ASSERT_EQ(kill(pid, SIGSTOP), 0);
+  ASSERT_TRUE(StopProcess(pid));
   auto start = Clock::now();
   HttpResult r = stack_->Http(
       "PATCH", "/scim/v2/Users/" + id,

@@ -168,7 +168,43 @@ int Process::Stop(int sig, std::chrono::seconds grace) {
 }
 
 void Process::Signal(int sig) {
-  if (pid_ > 0) kill(pid_, sig);
+  if (pid_ <= 0) return;
+  if (sig == SIGSTOP) {
+    if (!StopProcess(pid_)) ADD_FAILURE() << "pid " << pid_ << " did not stop";
+    return;
+  }
+  kill(pid_, sig);
+}
+
+namespace {
+
+// Whether every thread of `pid` is stopped ('T' in /proc/PID/task/*/stat).
+bool AllThreadsStopped(pid_t pid) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::directory_iterator tasks("/proc/" + std::to_string(pid) + "/task", ec);
+  if (ec) return false;
+  bool any = false;
+  for (const auto& task : tasks) {
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    // The name in parentheses may hold spaces or ')': the state follows
+    // the last ')'.
+    size_t close = line.rfind(')');
+    if (close == std::string::npos || close + 2 >= line.size()) return false;
+    if (line[close + 2] != 'T') return false;
+    any = true;
+  }
+  return any;
+}
+
+}  // namespace
+
+bool StopProcess(pid_t pid) {
+  if (kill(pid, SIGSTOP) != 0) return false;
+  return Eventually([&] { return AllThreadsStopped(pid); },
+                    std::chrono::seconds(10));
 }
 
 int Process::WaitExit(std::chrono::seconds limit) {

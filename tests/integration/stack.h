@@ -53,6 +53,12 @@ HttpResult HttpTo(int port, const std::string& method, const std::string& path,
                   const std::map<std::string, std::string>& headers,
                   const std::string& https_ca = "");
 
+// Sends SIGSTOP to `pid` and waits until every thread of it has stopped:
+// kill() only queues the signal, and a process not yet scheduled still
+// answers a request sent in the meantime. False if it is not stopped within
+// 10 s.
+bool StopProcess(pid_t pid);
+
 // Fails the current test (ADD_FAILURE) unless `wait_status` is a clean
 // exit 0 of the service named `what`, e.g. one stopped with SIGTERM.
 void ExpectCleanExit(const std::string& what, int wait_status);
@@ -81,6 +87,7 @@ class Stack {
   // a signal). After SIGTERM it must exit 0 (the test fails otherwise);
   // SIGKILL is a deliberate crash and is not checked.
   int Stop(const std::string& service, int sig = 15);
+  // SIGSTOP waits until the service has stopped (see StopProcess).
   void Signal(const std::string& service, int sig);
   int WaitExit(const std::string& service, std::chrono::seconds limit) {
     return processes_[service].WaitExit(limit);
