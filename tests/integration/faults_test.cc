@@ -51,16 +51,6 @@ std::string PatchBody(const std::string& operations) {
 
 // Polls `ready` until it holds or `limit` passes; the pause only spaces the
 // polls, the deadline bounds the wait.
-template <typename F>
-bool Eventually(F ready, std::chrono::seconds limit) {
-  auto end = Clock::now() + limit;
-  while (Clock::now() < end) {
-    if (ready()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return ready();
-}
-
 // A 503 as DESIGN.md wants it: Retry-After and a SCIM error body.
 void ExpectUnavailable(const HttpResult& r, const std::string& what) {
   EXPECT_EQ(r.status, 503) << what << ": " << r.raw;

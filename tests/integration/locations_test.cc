@@ -110,8 +110,8 @@ class LocationsTest : public ::testing::Test {
     c.set_deadline(In(10));
     c.set_wait_for_ready(true);
     grpc::Status s = stub->LocationStatus(&c, req, &resp);
-    EXPECT_TRUE(s.ok() || (restarting && s.error_code() ==
-                                             grpc::StatusCode::UNAVAILABLE))
+    EXPECT_TRUE(s.ok() ||
+                (restarting && s.error_code() == grpc::StatusCode::UNAVAILABLE))
         << s.error_message();
     return resp;
   }
@@ -135,8 +135,9 @@ TEST_F(LocationsTest, RulesDecideLocationsAndHome) {
       "--home-rules \"language equals en\"");
   Ctl("location add demo Brussels --match any --rules \"locality contains "
       "bruss; language equals nl\"");
-  EXPECT_NE(Ctl("location list demo").find("Brussels\tany of: locality "
-                                           "contains bruss; language equals nl"),
+  EXPECT_NE(Ctl("location list demo")
+                .find("Brussels\tany of: locality "
+                      "contains bruss; language equals nl"),
             std::string::npos);
 
   HttpResult anna = CreateUser("loc.anna@example.com", "London", "en");
@@ -214,7 +215,9 @@ TEST_F(LocationsTest, EveryOperatorAndModeForLocationsAndHome) {
       // The work address counts, not the home address listed first.
       {"ops.wk",
        R"([{"type":"home","locality":"Hamburg"},{"type":"work","locality":"Paris"}])",
-       "en", {"NotGerman"}, "NotGerman"},
+       "en",
+       {"NotGerman"},
+       "NotGerman"},
       // Matched by no location: still provisioned.
       {"ops.none", work("Oslo"), "de", {}, ""},
   };
@@ -264,7 +267,8 @@ TEST_F(LocationsTest, EveryOperatorAndModeForLocationsAndHome) {
         "PATCH", "/scim/v2/Users/" + id,
         R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
             {"op":"replace","path":"addresses[type eq \"work\"].locality","value":")" +
-            city + R"("},{"op":"replace","path":"preferredLanguage","value":")" +
+            city +
+            R"("},{"op":"replace","path":"preferredLanguage","value":")" +
             language + R"("}]})",
         {{"Authorization", "Bearer " + token}});
     EXPECT_EQ(r.status, 200) << r.raw;
@@ -279,8 +283,7 @@ TEST_F(LocationsTest, EveryOperatorAndModeForLocationsAndHome) {
   EXPECT_EQ(moved_out.back().detail(), "no location matches this user");
   auto moved_in = EventsWhen(tenant_id, ids["ops.none"], patched);
   ASSERT_FALSE(moved_in.empty());
-  EXPECT_EQ(moved_in.back().changed_values().at("locations"),
-            "Hamburg,Burgs");
+  EXPECT_EQ(moved_in.back().changed_values().at("locations"), "Hamburg,Burgs");
   EXPECT_EQ(moved_in.back().changed_values().at("homeLocation"), "Hamburg");
 }
 

@@ -26,16 +26,6 @@ namespace rpb = scim::role::v1;
 
 // Polls `ready` until it holds or `limit` passes: for effects that finish in
 // the background (the group-delete reconciler).
-template <typename F>
-bool Eventually(F ready, std::chrono::seconds limit) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (!ready()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
-}
-
 void Deadline(grpc::ClientContext* c, int seconds = 5) {
   c->set_deadline(std::chrono::system_clock::now() +
                   std::chrono::seconds(seconds));

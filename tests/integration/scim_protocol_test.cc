@@ -136,10 +136,8 @@ TEST_F(ScimProtocolTest, AWriteThatChangesNothingKeepsVersionAndTimestamp) {
       R"(,"title":"A","emails":[{"value":"a@example.com","type":"work"}])");
   HttpResult before = stack_->Http("GET", "/scim/v2/Users/" + id);
   ASSERT_EQ(before.status, 200) << before.raw;
-  std::string modified =
-      before.body.at("meta").at("lastModified").as_string();
-  HttpResult same = stack_->Http("PATCH", "/scim/v2/Users/" + id,
-                                 Patch(R"([
+  std::string modified = before.body.at("meta").at("lastModified").as_string();
+  HttpResult same = stack_->Http("PATCH", "/scim/v2/Users/" + id, Patch(R"([
         {"op":"Replace","path":"title","value":"A"},
         {"op":"Add","path":"emails[type eq \"work\"].value","value":"a@example.com"},
         {"op":"Replace","path":"active","value":"True"}])"));
@@ -149,8 +147,8 @@ TEST_F(ScimProtocolTest, AWriteThatChangesNothingKeepsVersionAndTimestamp) {
   EXPECT_EQ(same.body.at("meta").at("version").as_string(),
             before.body.at("meta").at("version").as_string());
 
-  HttpResult put = stack_->Http("PUT", "/scim/v2/Users/" + id,
-                                before.body.serialize());
+  HttpResult put =
+      stack_->Http("PUT", "/scim/v2/Users/" + id, before.body.serialize());
   ASSERT_EQ(put.status, 200) << put.raw;
   EXPECT_EQ(put.headers["etag"], before.headers["etag"]);
   HttpResult after = stack_->Http("GET", "/scim/v2/Users/" + id);
@@ -173,10 +171,12 @@ TEST_F(ScimProtocolTest, ConcurrentPatchesLoseNothing) {
       try {
         codes[i] =
             stack_
-                ->Http("PATCH", "/scim/v2/Users/" + id,
-                       Patch(R"([{"op":"add","path":"emails","value":[{"value":"e)" +
-                             std::to_string(i) +
-                             R"(@example.com","type":"other"}]}])"))
+                ->Http(
+                    "PATCH", "/scim/v2/Users/" + id,
+                    Patch(
+                        R"([{"op":"add","path":"emails","value":[{"value":"e)" +
+                        std::to_string(i) +
+                        R"(@example.com","type":"other"}]}])"))
                 .status;
       } catch (const std::exception&) {
         codes[i] = -1;  // the assertion below names the writer
@@ -312,9 +312,9 @@ TEST_F(ScimProtocolTest, FailedGroupReplaceChangesNothing) {
   ASSERT_EQ(group.status, 201) << group.raw;
   std::string gid = group.body.at("id").as_string();
 
-  HttpResult clash = stack_->Http(
-      "PUT", "/scim/v2/Groups/" + gid,
-      R"({"displayName":"taken name","members":[]})");
+  HttpResult clash =
+      stack_->Http("PUT", "/scim/v2/Groups/" + gid,
+                   R"({"displayName":"taken name","members":[]})");
   EXPECT_EQ(clash.status, 409) << clash.raw;
   HttpResult ghost = stack_->Http(
       "PUT", "/scim/v2/Groups/" + gid,
@@ -372,8 +372,9 @@ std::string Detail(const HttpResult& r) {
 }
 
 TEST_F(ScimProtocolTest, PresenceOfComplexAttributesWithoutValue) {
-  CreateUser("presence.full@example.com",
-             R"(,"name":{"givenName":"Pia"},"addresses":[{"locality":"Oslo"}])");
+  CreateUser(
+      "presence.full@example.com",
+      R"(,"name":{"givenName":"Pia"},"addresses":[{"locality":"Oslo"}])");
   CreateUser("presence.bare@example.com");
   for (const char* attr : {"name", "addresses"}) {
     HttpResult r = stack_->Http(
@@ -395,20 +396,22 @@ TEST_F(ScimProtocolTest, DerivedMetaAttributesFilter) {
   HttpResult got = stack_->Http("GET", "/scim/v2/Users/" + id);
   std::string location = got.body.at("meta").at("location").as_string();
   std::string version = got.body.at("meta").at("version").as_string();
-  HttpResult by_location = stack_->Http(
-      "GET", "/scim/v2/Users?filter=" +
-                 web::uri::encode_data_string("meta.location eq \"" +
-                                              location + "\""));
+  HttpResult by_location =
+      stack_->Http("GET", "/scim/v2/Users?filter=" +
+                              web::uri::encode_data_string(
+                                  "meta.location eq \"" + location + "\""));
   ASSERT_EQ(by_location.status, 200) << by_location.raw;
   ASSERT_EQ(by_location.body.at("totalResults").as_integer(), 1);
   EXPECT_EQ(by_location.body.at("Resources").at(0).at("id").as_string(), id);
   std::string quoted;  // the ETag as a filter string literal
-  for (char c : version) quoted += c == '"' ? std::string("\\\"") : std::string(1, c);
+  for (char c : version)
+    quoted += c == '"' ? std::string("\\\"") : std::string(1, c);
   HttpResult by_version = stack_->Http(
-      "GET", "/scim/v2/Users?filter=" +
-                 web::uri::encode_data_string(
-                     "meta.resourceType eq \"User\" and meta.version eq \"" +
-                     quoted + "\" and userName eq \"meta.filter@example.com\""));
+      "GET",
+      "/scim/v2/Users?filter=" +
+          web::uri::encode_data_string(
+              "meta.resourceType eq \"User\" and meta.version eq \"" + quoted +
+              "\" and userName eq \"meta.filter@example.com\""));
   ASSERT_EQ(by_version.status, 200) << by_version.raw;
   EXPECT_EQ(by_version.body.at("totalResults").as_integer(), 1);
 }
@@ -447,18 +450,18 @@ TEST_F(ScimProtocolTest, IfMatchStarListsAndUnmatchableTags) {
   HttpResult replaced = stack_->Http("PUT", path, put, WithIfMatch(strong));
   ASSERT_EQ(replaced.status, 200) << replaced.raw;
   EXPECT_EQ(replaced.body.at("title").as_string(), "P");
-  EXPECT_EQ(stack_->Http("PUT", "/scim/v2/Users/no-such-user", put,
-                         WithIfMatch("*"))
-                .status,
-            404)
+  EXPECT_EQ(
+      stack_->Http("PUT", "/scim/v2/Users/no-such-user", put, WithIfMatch("*"))
+          .status,
+      404)
       << "* matches only an existing resource";
   EXPECT_EQ(stack_->Http("DELETE", path, "", WithIfMatch("*")).status, 204);
 }
 
 TEST_F(ScimProtocolTest, ProjectionOnWrites) {
-  HttpResult created = stack_->Http(
-      "POST", "/scim/v2/Users?attributes=userName",
-      R"({"userName":"projected.write@example.com","title":"Pilot",
+  HttpResult created =
+      stack_->Http("POST", "/scim/v2/Users?attributes=userName",
+                   R"({"userName":"projected.write@example.com","title":"Pilot",
           "name":{"givenName":"Pat","familyName":"Pope"}})");
   ASSERT_EQ(created.status, 201) << created.raw;
   EXPECT_EQ(created.body.at("userName").as_string(),
@@ -501,9 +504,9 @@ TEST_F(ScimProtocolTest, PutKeepsIdCreatedAndIgnoresReadOnly) {
   HttpResult before = stack_->Http("GET", "/scim/v2/Users/" + id);
   std::string created = before.body.at("meta").at("created").as_string();
 
-  HttpResult put = stack_->Http(
-      "PUT", "/scim/v2/Users/" + id,
-      R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],
+  HttpResult put =
+      stack_->Http("PUT", "/scim/v2/Users/" + id,
+                   R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],
           "id":"someone-else","userName":"put.readonly@example.com",
           "meta":{"created":"2000-01-01T00:00:00Z","version":"W/\"77\""},
           "groups":[{"value":"not-a-group"}]})");
@@ -515,9 +518,9 @@ TEST_F(ScimProtocolTest, PutKeepsIdCreatedAndIgnoresReadOnly) {
   EXPECT_EQ(put.body.at("groups").at(0).at("value").as_string(), gid);
   EXPECT_EQ(stack_->Http("GET", "/scim/v2/Users/someone-else").status, 404);
 
-  HttpResult again = stack_->Http(
-      "PUT", "/scim/v2/Users/" + id,
-      R"({"userName":"put.readonly@example.com","groups":[]})");
+  HttpResult again =
+      stack_->Http("PUT", "/scim/v2/Users/" + id,
+                   R"({"userName":"put.readonly@example.com","groups":[]})");
   ASSERT_EQ(again.status, 200) << again.raw;
   EXPECT_EQ(again.body.at("groups").size(), 1u) << "groups is readOnly";
   EXPECT_EQ(again.body.at("meta").at("created").as_string(), created);
@@ -532,8 +535,8 @@ TEST_F(ScimProtocolTest, SchemasListCarriesTheTenantsCustomFields) {
   ASSERT_NE(pos, std::string::npos) << out;
   std::string token = out.substr(pos + 7, out.find('\n', pos) - pos - 7);
   ASSERT_EQ(code, 0);
-  out = stack_->Scimctl("field add schemas-tenant costCode --type string",
-                        &code);
+  out =
+      stack_->Scimctl("field add schemas-tenant costCode --type string", &code);
   ASSERT_EQ(code, 0) << out;
   HttpResult r = stack_->Http("GET", "/scim/v2/Schemas", "",
                               {{"Authorization", "Bearer " + token}});
@@ -620,8 +623,11 @@ TEST_F(ScimProtocolTest, BulkFailOnErrorsStopsInOrder) {
     EXPECT_EQ(mops.at(i).at("status").as_string(), "201") << i;
   }
   EXPECT_EQ(mops.at(3).at("status").as_string(), "400");
-  EXPECT_NE(mops.at(3).at("response").at("detail").as_string().find(
-                "Operations[3].method"),
+  EXPECT_NE(mops.at(3)
+                .at("response")
+                .at("detail")
+                .as_string()
+                .find("Operations[3].method"),
             std::string::npos)
       << malformed.raw;
 }

@@ -23,18 +23,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kRequests = 20;
 
-// Polls `ready` until it holds or `limit` passes; the pause only spaces the
-// polls, the deadline bounds the wait.
-template <typename F>
-bool Eventually(F ready, std::chrono::seconds limit) {
-  auto end = Clock::now() + limit;
-  while (Clock::now() < end) {
-    if (ready()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return ready();
-}
-
 std::string UserBody(const std::string& user_name) {
   return R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],)"
          R"("userName":")" +

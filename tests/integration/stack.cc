@@ -38,17 +38,6 @@ std::string Bin(const std::string& name) {
   return std::string(SCIM_BIN_DIR) + "/" + name;
 }
 
-// Retries `ready` with a short pause until it holds or `limit` passes.
-template <typename F>
-bool Eventually(F ready, std::chrono::seconds limit) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (ready()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return ready();
-}
-
 }  // namespace
 
 namespace {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace scim::testing {
@@ -52,6 +53,20 @@ HttpResult HttpTo(int port, const std::string& method, const std::string& path,
                   const std::string& body,
                   const std::map<std::string, std::string>& headers,
                   const std::string& https_ca = "");
+
+// Polls `ready` until it holds or `limit` passes; the pause only spaces the
+// polls, the deadline bounds the wait.
+template <typename F>
+bool Eventually(
+    F ready, std::chrono::seconds limit,
+    std::chrono::milliseconds pause = std::chrono::milliseconds(20)) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(pause);
+  }
+  return ready();
+}
 
 // Sends SIGSTOP to `pid` and waits until every thread of it has stopped:
 // kill() only queues the signal, and a process not yet scheduled still

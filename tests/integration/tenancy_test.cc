@@ -89,43 +89,49 @@ TEST_F(TenancyTest, CustomFieldsAreTypedCheckedAndDiscoverable) {
   stack_->Scimctl("field add clicktravel Level --type number", &code);
   stack_->Scimctl("field add clicktravel Start --type date", &code);
   ASSERT_EQ(code, 0);
-  EXPECT_NE(stack_->Scimctl("field list clicktravel").find("COST-1\tstring\trequired"),
+  EXPECT_NE(stack_->Scimctl("field list clicktravel")
+                .find("COST-1\tstring\trequired"),
             std::string::npos);
 
-  HttpResult created = As(
-      token, "POST", "/scim/v2/Users",
-      std::string(R"({"userName":"ct.user@example.com",")") + kCustomUrn +
-          R"(":{"cost-1":"CC-9","Level":3,"Start":"2026-01-31"}})");
+  HttpResult created =
+      As(token, "POST", "/scim/v2/Users",
+         std::string(R"({"userName":"ct.user@example.com",")") + kCustomUrn +
+             R"(":{"cost-1":"CC-9","Level":3,"Start":"2026-01-31"}})");
   ASSERT_EQ(created.status, 201) << created.raw;
   EXPECT_EQ(created.body.at(kCustomUrn).at("COST-1").as_string(), "CC-9");
   std::string id = created.body.at("id").as_string();
 
-  HttpResult missing =
-      As(token, "POST", "/scim/v2/Users", R"({"userName":"no.cost@example.com"})");
+  HttpResult missing = As(token, "POST", "/scim/v2/Users",
+                          R"({"userName":"no.cost@example.com"})");
   EXPECT_EQ(missing.status, 400);
   EXPECT_NE(Detail(missing).find("COST-1 is required"), std::string::npos)
       << missing.raw;
-  HttpResult unknown = As(
-      token, "PATCH", "/scim/v2/Users/" + id,
-      std::string(R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+  HttpResult unknown =
+      As(token, "PATCH", "/scim/v2/Users/" + id,
+         std::string(
+             R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations":[{"op":"add","path":")") +
-          kCustomUrn + R"(:Shoe","value":"42"}]})");
+             kCustomUrn + R"(:Shoe","value":"42"}]})");
   EXPECT_EQ(unknown.status, 400);
-  EXPECT_NE(Detail(unknown).find("Shoe is not a custom field"), std::string::npos)
+  EXPECT_NE(Detail(unknown).find("Shoe is not a custom field"),
+            std::string::npos)
       << unknown.raw;
-  HttpResult wrong_type = As(
-      token, "PATCH", "/scim/v2/Users/" + id,
-      std::string(R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+  HttpResult wrong_type =
+      As(token, "PATCH", "/scim/v2/Users/" + id,
+         std::string(
+             R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations":[{"op":"replace","path":")") +
-          kCustomUrn + R"(:Level","value":"high"}]})");
+             kCustomUrn + R"(:Level","value":"high"}]})");
   EXPECT_EQ(wrong_type.status, 400);
-  EXPECT_NE(Detail(wrong_type).find("Level is a number field"), std::string::npos)
+  EXPECT_NE(Detail(wrong_type).find("Level is a number field"),
+            std::string::npos)
       << wrong_type.raw;
-  HttpResult patched = As(
-      token, "PATCH", "/scim/v2/Users/" + id,
-      std::string(R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+  HttpResult patched =
+      As(token, "PATCH", "/scim/v2/Users/" + id,
+         std::string(
+             R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations":[{"op":"replace","path":")") +
-          kCustomUrn + R"(:COST-1","value":"CC-10"}]})");
+             kCustomUrn + R"(:COST-1","value":"CC-10"}]})");
   ASSERT_EQ(patched.status, 200) << patched.raw;
   EXPECT_EQ(patched.body.at(kCustomUrn).at("COST-1").as_string(), "CC-10");
 
@@ -142,11 +148,10 @@ TEST_F(TenancyTest, CustomFieldsAreTypedCheckedAndDiscoverable) {
 TEST_F(TenancyTest, CityCityGenderIsNormalisedDefaultedOrRefused) {
   std::string token = NewTenant("citycity", {{"default_gender", "Mr"}});
   auto create = [&](const std::string& name, const std::string& gender) {
-    std::string ext = gender.empty()
-                          ? ""
-                          : std::string(R"(,")") + kCityCityUrn +
-                                R"(":{"gender":")" + gender +
-                                R"(","userGroup":"Sales Managers"})";
+    std::string ext = gender.empty() ? ""
+                                     : std::string(R"(,")") + kCityCityUrn +
+                                           R"(":{"gender":")" + gender +
+                                           R"(","userGroup":"Sales Managers"})";
     return As(token, "POST", "/api/v2/scim/Users",
               R"({"userName":")" + name + "\"" + ext + "}");
   };
@@ -160,7 +165,8 @@ TEST_F(TenancyTest, CityCityGenderIsNormalisedDefaultedOrRefused) {
   EXPECT_EQ(none.body.at(kCityCityUrn).at("gender").as_string(), "Mr");
   HttpResult bad = create("cy@example.com", "Dr");
   EXPECT_EQ(bad.status, 400);
-  EXPECT_NE(Detail(bad).find("gender must be Mr, Ms or Mrs"), std::string::npos);
+  EXPECT_NE(Detail(bad).find("gender must be Mr, Ms or Mrs"),
+            std::string::npos);
 
   // Through the CityCity header and base path as well.
   HttpResult feed = stack_->Http("GET", "/api/v2/scim/Users?count=0", "",
@@ -187,8 +193,9 @@ TEST_F(TenancyTest, PhoneNumbersAreE164AndMobilesAreMobiles) {
   std::string token =
       NewTenant("phones", {{"phone_validation", "e164-mobile"}});
   auto create = [&](const std::string& name, const std::string& phones) {
-    return As(token, "POST", "/scim/v2/Users",
-              R"({"userName":")" + name + R"(","phoneNumbers":)" + phones + "}");
+    return As(
+        token, "POST", "/scim/v2/Users",
+        R"({"userName":")" + name + R"(","phoneNumbers":)" + phones + "}");
   };
   HttpResult ok = create("p1@example.com",
                          R"([{"value":"+44 7400 123456","type":"mobile"},
@@ -200,7 +207,8 @@ TEST_F(TenancyTest, PhoneNumbersAreE164AndMobilesAreMobiles) {
   HttpResult not_e164 =
       create("p2@example.com", R"([{"value":"020 7946 0000","type":"work"}])");
   EXPECT_EQ(not_e164.status, 400);
-  EXPECT_NE(Detail(not_e164).find("not a valid E.164 number"), std::string::npos);
+  EXPECT_NE(Detail(not_e164).find("not a valid E.164 number"),
+            std::string::npos);
   HttpResult landline = create(
       "p3@example.com", R"([{"value":"+441212345678","type":"mobile"}])");
   EXPECT_EQ(landline.status, 400);
@@ -211,11 +219,13 @@ TEST_F(TenancyTest, PhoneNumbersAreE164AndMobilesAreMobiles) {
 TEST_F(TenancyTest, LanguagesOutsideTheListBecomeTheDefault) {
   std::string token = NewTenant(
       "langs", {{"languages", "de,en,fr"}, {"default_language", "en"}});
-  HttpResult fr = As(token, "POST", "/scim/v2/Users",
-                     R"({"userName":"l1@example.com","preferredLanguage":"FR"})");
+  HttpResult fr =
+      As(token, "POST", "/scim/v2/Users",
+         R"({"userName":"l1@example.com","preferredLanguage":"FR"})");
   EXPECT_EQ(fr.body.at("preferredLanguage").as_string(), "FR");
-  HttpResult xx = As(token, "POST", "/scim/v2/Users",
-                     R"({"userName":"l2@example.com","preferredLanguage":"Klingon"})");
+  HttpResult xx =
+      As(token, "POST", "/scim/v2/Users",
+         R"({"userName":"l2@example.com","preferredLanguage":"Klingon"})");
   ASSERT_EQ(xx.status, 201) << xx.raw;
   EXPECT_EQ(xx.body.at("preferredLanguage").as_string(), "en");
 }
@@ -229,9 +239,9 @@ TEST_F(TenancyTest, SoftDeleteDeactivatesAndReactivationWorks) {
   HttpResult after = As(token, "GET", "/scim/v2/Users/" + id);
   ASSERT_EQ(after.status, 200);
   EXPECT_FALSE(after.body.at("active").as_bool());
-  HttpResult back = As(
-      token, "PATCH", "/scim/v2/Users/" + id,
-      R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+  HttpResult back =
+      As(token, "PATCH", "/scim/v2/Users/" + id,
+         R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
           "Operations":[{"op":"replace","path":"active","value":true}]})");
   EXPECT_TRUE(back.body.at("active").as_bool()) << back.raw;
 }
@@ -327,7 +337,8 @@ TEST_F(TenancyTest, RotationAndRevocationEndOldTokens) {
   int status = 200;
   while (status != 401 && std::chrono::steady_clock::now() < deadline) {
     status = As(first, "GET", "/scim/v2/Users?count=0").status;
-    if (status != 401) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (status != 401)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_EQ(status, 401);
   stack_->Scimctl("token revoke rotating " + token_id, &code);
@@ -336,7 +347,8 @@ TEST_F(TenancyTest, RotationAndRevocationEndOldTokens) {
   status = 200;
   while (status != 401 && std::chrono::steady_clock::now() < deadline) {
     status = As(second, "GET", "/scim/v2/Users?count=0").status;
-    if (status != 401) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (status != 401)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_EQ(status, 401);
 }

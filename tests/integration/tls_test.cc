@@ -19,16 +19,6 @@
 namespace scim::testing {
 namespace {
 
-template <typename F>
-bool Eventually(F ready, std::chrono::seconds limit) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (ready()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return ready();
-}
-
 // A CA and a server certificate it signed, for 127.0.0.1 and localhost.
 void MakeCertificates(const std::string& dir) {
   std::filesystem::create_directories(dir);

@@ -70,16 +70,18 @@ TEST_F(UserCrudTest, CreateGetFilterReplaceDelete) {
   HttpResult created = stack_->Http("POST", "/scim/v2/Users", kAnna);
   ASSERT_EQ(created.status, 201) << created.raw;
   std::string id = created.body.at("id").as_string();
-  EXPECT_EQ(created.headers["content-type"].rfind("application/scim+json", 0), 0u);
+  EXPECT_EQ(created.headers["content-type"].rfind("application/scim+json", 0),
+            0u);
   EXPECT_NE(created.headers["location"].find("/scim/v2/Users/" + id),
             std::string::npos);
   EXPECT_EQ(created.headers["etag"], "W/\"1\"");
   EXPECT_EQ(created.body.at("meta").at("resourceType").as_string(), "User");
-  EXPECT_EQ(created.body
-                .at("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
-                .at("costCenter")
-                .as_string(),
-            "CC-7");
+  EXPECT_EQ(
+      created.body
+          .at("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
+          .at("costCenter")
+          .as_string(),
+      "CC-7");
 
   HttpResult got = stack_->Http("GET", "/scim/v2/Users/" + id);
   ASSERT_EQ(got.status, 200) << got.raw;
@@ -87,18 +89,20 @@ TEST_F(UserCrudTest, CreateGetFilterReplaceDelete) {
   EXPECT_EQ(got.body.at("name").at("givenName").as_string(), "Anna");
 
   HttpResult by_name = stack_->Http(
-      "GET", "/scim/v2/Users?filter=userName%20eq%20%22ANNA.Andersson@example.com%22");
+      "GET",
+      "/scim/v2/Users?filter=userName%20eq%20%22ANNA.Andersson@example.com%22");
   ASSERT_EQ(by_name.status, 200) << by_name.raw;
   EXPECT_EQ(by_name.body.at("totalResults").as_integer(), 1);
   EXPECT_EQ(by_name.body.at("Resources").at(0).at("id").as_string(), id);
 
-  HttpResult by_external =
-      stack_->Http("GET", "/scim/v2/Users?filter=externalId+eq+%22EMP-12345%22");
+  HttpResult by_external = stack_->Http(
+      "GET", "/scim/v2/Users?filter=externalId+eq+%22EMP-12345%22");
   ASSERT_EQ(by_external.status, 200) << by_external.raw;
   EXPECT_EQ(by_external.body.at("totalResults").as_integer(), 1);
 
   // PUT renames: the index follows the new userName.
-  std::string renamed = R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],
+  std::string renamed =
+      R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],
     "userName":"anna.berg@example.com","externalId":"EMP-12345","active":false})";
   HttpResult put = stack_->Http("PUT", "/scim/v2/Users/" + id, renamed);
   ASSERT_EQ(put.status, 200) << put.raw;
@@ -106,19 +110,20 @@ TEST_F(UserCrudTest, CreateGetFilterReplaceDelete) {
   EXPECT_FALSE(put.body.at("active").as_bool());
   EXPECT_FALSE(put.body.has_field("name")) << "PUT clears what it omits";
   EXPECT_EQ(put.headers["etag"], "W/\"2\"");
-  EXPECT_EQ(stack_
-                ->Http("GET",
-                       "/scim/v2/Users?filter=userName%20eq%20%22anna.andersson@"
-                       "example.com%22")
-                .body.at("totalResults")
-                .as_integer(),
-            0);
+  EXPECT_EQ(
+      stack_
+          ->Http("GET",
+                 "/scim/v2/Users?filter=userName%20eq%20%22anna.andersson@"
+                 "example.com%22")
+          .body.at("totalResults")
+          .as_integer(),
+      0);
 
   // A stale If-Match loses.
-  HttpResult stale = stack_->Http(
-      "PUT", "/scim/v2/Users/" + id, renamed,
-      {{"Authorization", std::string("Bearer ") + Stack::kToken},
-       {"If-Match", "W/\"1\""}});
+  HttpResult stale =
+      stack_->Http("PUT", "/scim/v2/Users/" + id, renamed,
+                   {{"Authorization", std::string("Bearer ") + Stack::kToken},
+                    {"If-Match", "W/\"1\""}});
   EXPECT_EQ(stale.status, 412) << stale.raw;
 
   EXPECT_EQ(stack_->Http("DELETE", "/scim/v2/Users/" + id).status, 204);
@@ -131,8 +136,8 @@ TEST_F(UserCrudTest, CreateGetFilterReplaceDelete) {
 
 TEST_F(UserCrudTest, DuplicateUserNameInAnyCaseIsConflict) {
   Create(WithUserName("dup.user@example.com"));
-  HttpResult again =
-      stack_->Http("POST", "/scim/v2/Users", WithUserName("DUP.User@Example.com"));
+  HttpResult again = stack_->Http("POST", "/scim/v2/Users",
+                                  WithUserName("DUP.User@Example.com"));
   EXPECT_EQ(again.status, 409) << again.raw;
   EXPECT_EQ(again.body.at("scimType").as_string(), "uniqueness");
   EXPECT_NE(again.body.at("detail").as_string().find("DUP.User@Example.com"),
@@ -147,7 +152,8 @@ TEST_F(UserCrudTest, BadRequestsAreScimErrors) {
   EXPECT_NE(missing.body.at("detail").as_string().find("userName"),
             std::string::npos);
 
-  HttpResult malformed = stack_->Http("POST", "/scim/v2/Users", "{\"userName\": ");
+  HttpResult malformed =
+      stack_->Http("POST", "/scim/v2/Users", "{\"userName\": ");
   EXPECT_EQ(malformed.status, 400) << malformed.raw;
   EXPECT_EQ(malformed.body.at("scimType").as_string(), "invalidSyntax");
 
@@ -185,11 +191,12 @@ TEST_F(UserCrudTest, TenantsAreIsolated) {
   auto pos = out.find("token: ");
   ASSERT_NE(pos, std::string::npos) << out;
   std::string token = out.substr(pos + 7, out.find('\n', pos) - pos - 7);
-  std::map<std::string, std::string> other = {{"Authorization", "Bearer " + token}};
+  std::map<std::string, std::string> other = {
+      {"Authorization", "Bearer " + token}};
   EXPECT_EQ(stack_->Http("GET", "/scim/v2/Users/" + id, "", other).status, 404);
   HttpResult list = stack_->Http(
-      "GET", "/scim/v2/Users?filter=userName%20eq%20%22isolated@example.com%22", "",
-      other);
+      "GET", "/scim/v2/Users?filter=userName%20eq%20%22isolated@example.com%22",
+      "", other);
   EXPECT_EQ(list.body.at("totalResults").as_integer(), 0);
 
   out = stack_->Scimctl("token issue other", &code);
@@ -399,16 +406,6 @@ class RunScriptTest : public ::testing::Test {
       }
     }
     return out;
-  }
-
-  template <typename F>
-  static bool Eventually(F condition, std::chrono::seconds limit) {
-    auto end = std::chrono::steady_clock::now() + limit;
-    while (!condition()) {
-      if (std::chrono::steady_clock::now() > end) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return true;
   }
 
   bool Ready() {
