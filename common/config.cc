@@ -51,8 +51,8 @@ int Config::GetInt(const std::string& flag, const char* env,
   std::string s = Get(flag, env, std::to_string(fallback));
   int v = 0;
   if (!absl::SimpleAtoi(s, &v)) {
-    std::cerr << "invalid integer for --" << flag << ": '" << s
-              << "', using " << fallback << "\n";
+    std::cerr << "invalid integer for --" << flag << ": '" << s << "', using "
+              << fallback << "\n";
     return fallback;
   }
   return v;

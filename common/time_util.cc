@@ -15,8 +15,8 @@ google::protobuf::Timestamp NowTimestamp() {
 }
 
 std::string FormatRfc3339(const google::protobuf::Timestamp& ts) {
-  absl::Time t = absl::FromUnixSeconds(ts.seconds()) +
-                 absl::Nanoseconds(ts.nanos());
+  absl::Time t =
+      absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
 }
 

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-
 #include "edge/groups_handler.h"
 #include "edge/request_context.h"
 #include "edge/users_handler.h"

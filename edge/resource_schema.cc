@@ -413,10 +413,8 @@ ResourceSchema BuildUser() {
   r.description = "User Account";
   r.core = SchemaDef{kUserUrn, "User", "User Account", UserAttributes()};
   r.extensions = {
-      {EnterpriseSchema(), false},
-      {CustomFieldsSchema(), false},
-      {CityCitySchema(), false},
-      {TravelPerkSchema(), false},
+      {EnterpriseSchema(), false},   {CustomFieldsSchema(), false},
+      {CityCitySchema(), false},     {TravelPerkSchema(), false},
       {ProvisioningSchema(), false},
   };
   return r;

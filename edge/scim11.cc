@@ -17,10 +17,11 @@ using web::json::value;
 
 // 1.1 URN <-> 2.0 URN of the same schema.
 const std::vector<std::pair<std::string, std::string>>& Urns() {
-  static const auto* urns = new std::vector<std::pair<std::string, std::string>>{
-      {kScim11CoreSchema, kUserSchema},
-      {kScim11EnterpriseSchema, kEnterpriseUserSchema},
-  };
+  static const auto* urns =
+      new std::vector<std::pair<std::string, std::string>>{
+          {kScim11CoreSchema, kUserSchema},
+          {kScim11EnterpriseSchema, kEnterpriseUserSchema},
+      };
   return *urns;
 }
 
@@ -111,9 +112,8 @@ absl::StatusOr<std::string> PatchToScim2(const value& body) {
         }
         // A JSON string literal is a valid filter string.
         ops.push_back(op("remove",
-                         key + "[value eq " + value::string(v->as_string())
-                                                  .serialize() +
-                             "]",
+                         key + "[value eq " +
+                             value::string(v->as_string()).serialize() + "]",
                          std::nullopt));
         continue;
       }

@@ -62,9 +62,9 @@ LocationJobs::Progress LocationJobs::Load(const std::string& tenant_id) const {
 void LocationJobs::Save(const std::string& tenant_id, const Progress& p) {
   rocksdb::WriteBatch batch;
   // User keys are tenant id NUL user id; no newline can occur in them.
-  batch.Put(db_->family(kJobs), JobKey(tenant_id),
-            absl::StrCat(p.version, "\n", p.cursor, "\n", p.done, "\n",
-                         p.total));
+  batch.Put(
+      db_->family(kJobs), JobKey(tenant_id),
+      absl::StrCat(p.version, "\n", p.cursor, "\n", p.done, "\n", p.total));
   (void)db_->Write(&batch);
 }
 
@@ -125,9 +125,7 @@ void LocationJobs::Run() {
   while (true) {
     {
       absl::MutexLock lock(&mu_);
-      auto ready = [this]() {
-        return stop_ || pending_;
-      };
+      auto ready = [this]() { return stop_ || pending_; };
       mu_.AwaitWithTimeout(absl::Condition(&ready), kIdleWait);
       if (stop_) return;
       pending_ = false;

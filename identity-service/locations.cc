@@ -24,7 +24,8 @@ bool RuleMatches(const pb::LocationRule& rule, const pb::User& user) {
                            ? Locality(user)
                            : user.preferred_language();
   std::string a = absl::AsciiStrToLower(absl::StripAsciiWhitespace(actual));
-  std::string v = absl::AsciiStrToLower(absl::StripAsciiWhitespace(rule.value()));
+  std::string v =
+      absl::AsciiStrToLower(absl::StripAsciiWhitespace(rule.value()));
   switch (rule.operator_()) {
     case pb::LocationRule::EQUALS:
       return a == v;
@@ -95,8 +96,7 @@ absl::Status ValidateLocation(const pb::Location& location) {
   if (auto s = ValidateRules(location.rules(), "location " + name); !s.ok()) {
     return s;
   }
-  return ValidateRules(location.home_rules(),
-                       "home rules of location " + name);
+  return ValidateRules(location.home_rules(), "home rules of location " + name);
 }
 
 }  // namespace scim::identity

@@ -51,8 +51,7 @@ AuditableValues() {
           // Location names are the tenant's own labels, not personal data.
           {"locations",
            [](const User& u) {
-             return JoinValues(u.locations(),
-                               [](const auto& l) { return l; });
+             return JoinValues(u.locations(), [](const auto& l) { return l; });
            }},
           {"homeLocation", [](const User& u) { return u.home_location(); }},
       };

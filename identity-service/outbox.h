@@ -22,8 +22,8 @@ class Outbox : public scim::Outbox {
 
 // Copies into `event` the new values of those of its changed_attributes
 // that may be kept in the audit trail (active, userName, externalId, roles,
-// locations, ...). Personal data (names, emails, phone numbers, addresses, birth
-// dates, manager, emergency contacts, custom fields) stays out: the trail
+// locations, ...). Personal data (names, emails, phone numbers, addresses,
+// birth dates, manager, emergency contacts, custom fields) stays out: the trail
 // says that it changed, not what it became.
 void AddAuditableValues(const scim::identity::v1::User& user,
                         scim::audit::v1::Event* event);

@@ -11,14 +11,15 @@ namespace {
 
 // Allowed values of enumerated policies; others are checked by kind below.
 const std::map<std::string, std::vector<std::string>>& Choices() {
-  static const auto* choices = new std::map<std::string, std::vector<std::string>>{
-      {"delete_mode", {"hard", "soft"}},
-      {"username_is_email", {"true", "false"}},
-      {"phone_validation", {"off", "e164", "e164-mobile"}},
-      {"groups", {"disabled", "roles"}},
-      {"patch_response", {"resource", "no-content"}},
-      {"approver_from_manager", {"true", "false"}},
-  };
+  static const auto* choices =
+      new std::map<std::string, std::vector<std::string>>{
+          {"delete_mode", {"hard", "soft"}},
+          {"username_is_email", {"true", "false"}},
+          {"phone_validation", {"off", "e164", "e164-mobile"}},
+          {"groups", {"disabled", "roles"}},
+          {"patch_response", {"resource", "no-content"}},
+          {"approver_from_manager", {"true", "false"}},
+      };
   return *choices;
 }
 
@@ -30,11 +31,16 @@ absl::Status Invalid(const std::string& detail) {
 
 const std::map<std::string, std::string>& DefaultPolicies() {
   static const auto* defaults = new std::map<std::string, std::string>{
-      {"delete_mode", "hard"},      {"username_is_email", "false"},
-      {"phone_validation", "off"},  {"languages", ""},
-      {"default_language", "en"},   {"groups", "roles"},
-      {"patch_response", "resource"}, {"default_gender", ""},
-      {"approver_from_manager", "false"}, {"page_size", "100"},
+      {"delete_mode", "hard"},
+      {"username_is_email", "false"},
+      {"phone_validation", "off"},
+      {"languages", ""},
+      {"default_language", "en"},
+      {"groups", "roles"},
+      {"patch_response", "resource"},
+      {"default_gender", ""},
+      {"approver_from_manager", "false"},
+      {"page_size", "100"},
       {"max_page_size", "5000"},
   };
   return *defaults;

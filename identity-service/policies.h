@@ -1,10 +1,10 @@
 #ifndef SCIM_IDENTITY_SERVICE_POLICIES_H_
 #define SCIM_IDENTITY_SERVICE_POLICIES_H_
 
+#include <google/protobuf/map.h>
+
 #include <map>
 #include <string>
-
-#include <google/protobuf/map.h>
 
 #include "absl/status/status.h"
 

@@ -64,10 +64,11 @@ absl::Status CheckUserNameIsEmail(const pb::User& user) {
   }
   if (chosen == nullptr && user.emails_size() == 1) chosen = &user.emails(0);
   if (chosen == nullptr) {
-    return Invalid("this tenant requires userName to be the user's work "
-                   "email (policy username_is_email); send an emails entry "
-                   "of type work equal to userName '" +
-                   user.user_name() + "'");
+    return Invalid(
+        "this tenant requires userName to be the user's work "
+        "email (policy username_is_email); send an emails entry "
+        "of type work equal to userName '" +
+        user.user_name() + "'");
   }
   if (!absl::EqualsIgnoreCase(chosen->value(), user.user_name())) {
     return Invalid("userName '" + user.user_name() +
@@ -81,22 +82,24 @@ absl::Status CheckPhones(const std::string& mode, const pb::User& user) {
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
   for (int i = 0; i < user.phone_numbers_size(); ++i) {
     const pb::MultiValue& phone = user.phone_numbers(i);
-    std::string where = "phoneNumbers[type eq \"" +
-                        (phone.type().empty() ? std::string("other")
-                                              : phone.type()) +
-                        "\"].value '" + phone.value() + "'";
+    std::string where =
+        "phoneNumbers[type eq \"" +
+        (phone.type().empty() ? std::string("other") : phone.type()) +
+        "\"].value '" + phone.value() + "'";
     PhoneNumber parsed;
     // E.164 is a '+', the country code and the number; separators that
     // IdPs add for readability are tolerated, the stored value is not
     // rewritten.
     if (!absl::StartsWith(phone.value(), "+") ||
-        util.Parse(phone.value(), "ZZ", &parsed) != PhoneNumberUtil::NO_PARSING_ERROR ||
+        util.Parse(phone.value(), "ZZ", &parsed) !=
+            PhoneNumberUtil::NO_PARSING_ERROR ||
         !util.IsValidNumber(parsed)) {
       return Invalid(where +
                      " is not a valid E.164 number; send it as + country "
                      "code and number, e.g. +447400123456");
     }
-    if (mode == "e164-mobile" && absl::EqualsIgnoreCase(phone.type(), "mobile")) {
+    if (mode == "e164-mobile" &&
+        absl::EqualsIgnoreCase(phone.type(), "mobile")) {
       auto type = util.GetNumberType(parsed);
       if (type != PhoneNumberUtil::MOBILE &&
           type != PhoneNumberUtil::FIXED_LINE_OR_MOBILE) {
@@ -174,13 +177,13 @@ absl::Status CheckCustomFields(const pb::Tenant& tenant, pb::User* user) {
       if (absl::EqualsIgnoreCase(d.id(), value.field_id())) def = &d;
     }
     if (def == nullptr) {
-      return Invalid(
-          std::string(kCustomFieldsUrn) + ":" + value.field_id() +
-          " is not a custom field of this tenant; " +
-          (known.empty() ? std::string("it defines none (add one with: "
-                                       "scimctl field add TENANT FIELD_ID "
-                                       "--type string)")
-                         : "its fields are " + absl::StrJoin(known, ", ")));
+      return Invalid(std::string(kCustomFieldsUrn) + ":" + value.field_id() +
+                     " is not a custom field of this tenant; " +
+                     (known.empty()
+                          ? std::string("it defines none (add one with: "
+                                        "scimctl field add TENANT FIELD_ID "
+                                        "--type string)")
+                          : "its fields are " + absl::StrJoin(known, ", ")));
     }
     if (auto s = CheckField(*def, &value); !s.ok()) return s;
   }

@@ -201,10 +201,10 @@ TEST(DiscoveryTest, SchemasListsEveryServedSchema) {
 
   value without_groups = Schemas(Options(/*groups_enabled=*/false));
   ExpectListResponse(without_groups, 6);
-  EXPECT_THAT(Field(without_groups, "id"),
-              UnorderedElementsAre(kUserUrn, kEnterpriseUrn, kCustomFieldsUrn,
-                                   kCityCityUrn, kTravelPerkUrn,
-                                   kProvisioningUrn));
+  EXPECT_THAT(
+      Field(without_groups, "id"),
+      UnorderedElementsAre(kUserUrn, kEnterpriseUrn, kCustomFieldsUrn,
+                           kCityCityUrn, kTravelPerkUrn, kProvisioningUrn));
 }
 
 TEST(DiscoveryTest, SchemaLookupIgnoresCase) {

@@ -212,16 +212,16 @@ TEST(FilterEvalTest, ValuePathWithAndOfTypeAndPrimary) {
   u.mutable_emails(0)->set_primary(true);
   Filter both;
   both.set_attribute("emails");
-  *both.mutable_value_filter() = And(Str(Filter::EQ, "type", "work"),
-                                     Bool(Filter::EQ, "primary", true));
+  *both.mutable_value_filter() =
+      And(Str(Filter::EQ, "type", "work"), Bool(Filter::EQ, "primary", true));
   EXPECT_TRUE(Is(u, both));
   // Both conditions must hold on the same element: home is not primary.
-  *both.mutable_value_filter() = And(Str(Filter::EQ, "type", "home"),
-                                     Bool(Filter::EQ, "primary", true));
+  *both.mutable_value_filter() =
+      And(Str(Filter::EQ, "type", "home"), Bool(Filter::EQ, "primary", true));
   EXPECT_FALSE(Is(u, both));
   Filter value = both;
-  *value.mutable_value_filter() = And(Str(Filter::EQ, "TYPE", "Work"),
-                                      Bool(Filter::EQ, "Primary", true));
+  *value.mutable_value_filter() =
+      And(Str(Filter::EQ, "TYPE", "Work"), Bool(Filter::EQ, "Primary", true));
   value.set_op(Filter::EQ);
   value.set_sub_attribute("value");
   value.mutable_value()->set_string_value("ANNA@work.com");
@@ -233,14 +233,18 @@ TEST(FilterEvalTest, ValuePathWithAndOfTypeAndPrimary) {
 }
 
 TEST(FilterEvalTest, DateTimesCompareAsInstants) {
-  EXPECT_TRUE(Eval(Str(Filter::EQ, "meta.lastModified", "2026-01-01T00:00:00Z")));
+  EXPECT_TRUE(
+      Eval(Str(Filter::EQ, "meta.lastModified", "2026-01-01T00:00:00Z")));
   EXPECT_TRUE(
       Eval(Str(Filter::EQ, "meta.lastModified", "2026-01-01T01:00:00+01:00")));
   EXPECT_FALSE(
       Eval(Str(Filter::EQ, "meta.lastModified", "2026-01-01T00:00:01Z")));
-  EXPECT_TRUE(Eval(Str(Filter::GT, "meta.lastModified", "2025-12-31T23:59:59Z")));
-  EXPECT_FALSE(Eval(Str(Filter::GT, "meta.lastModified", "2026-01-01T00:00:00Z")));
-  EXPECT_TRUE(Eval(Str(Filter::LE, "meta.LASTMODIFIED", "2026-01-01T00:00:00Z")));
+  EXPECT_TRUE(
+      Eval(Str(Filter::GT, "meta.lastModified", "2025-12-31T23:59:59Z")));
+  EXPECT_FALSE(
+      Eval(Str(Filter::GT, "meta.lastModified", "2026-01-01T00:00:00Z")));
+  EXPECT_TRUE(
+      Eval(Str(Filter::LE, "meta.LASTMODIFIED", "2026-01-01T00:00:00Z")));
   EXPECT_FALSE(Eval(Str(Filter::EQ, "meta.lastModified", "yesterday")));
 }
 
@@ -270,9 +274,9 @@ TEST(FilterEvalTest, AttributeNamesIgnoreCase) {
   EXPECT_TRUE(Eval(Str(Filter::EQ, "USERNAME", "anna@example.com")));
   EXPECT_TRUE(Eval(Str(Filter::EQ, "Name.GivenName", "anna")));
   EXPECT_TRUE(Eval(Str(Filter::EQ, "EMAILS.VALUE", "anna@work.com")));
-  EXPECT_TRUE(Eval(Str(
-      Filter::EQ, "URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER:userName",
-      "anna@example.com")));
+  EXPECT_TRUE(Eval(Str(Filter::EQ,
+                       "URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER:userName",
+                       "anna@example.com")));
   EXPECT_TRUE(Eval(Str(
       Filter::EQ,
       "urn:ietf:params:scim:schemas:extension:ENTERPRISE:2.0:User:COSTCENTER",
@@ -301,7 +305,8 @@ TEST(FilterEvalTest, DerivedMetaAttributes) {
   EXPECT_TRUE(Is(u, Str(Filter::EQ, "meta.location", "/Users/id-1")));
   EXPECT_TRUE(Is(u, Str(Filter::EW, "meta.location", "/id-1")));
   EXPECT_TRUE(Is(u, Leaf(Filter::PR, "meta.location")));
-  EXPECT_TRUE(ValidateFilter(User(), Str(Filter::EQ, "meta.version", "x")).ok());
+  EXPECT_TRUE(
+      ValidateFilter(User(), Str(Filter::EQ, "meta.version", "x")).ok());
   EXPECT_FALSE(
       ValidateFilter(User(), Str(Filter::EQ, "meta.version.x", "x")).ok());
 }

@@ -32,12 +32,12 @@ TEST(LocationsTest, EachOperatorIgnoringCase) {
   pb::Tenant t;
   auto* eq = t.add_locations();
   eq->set_name("London");
-  *eq->add_rules() = Rule(pb::LocationRule::LOCALITY, pb::LocationRule::EQUALS,
-                          "london");
+  *eq->add_rules() =
+      Rule(pb::LocationRule::LOCALITY, pb::LocationRule::EQUALS, "london");
   auto* co = t.add_locations();
   co->set_name("Paris area");
-  *co->add_rules() = Rule(pb::LocationRule::LOCALITY,
-                          pb::LocationRule::CONTAINS, "PARIS");
+  *co->add_rules() =
+      Rule(pb::LocationRule::LOCALITY, pb::LocationRule::CONTAINS, "PARIS");
   auto* nc = t.add_locations();
   nc->set_name("Not French");
   *nc->add_rules() = Rule(pb::LocationRule::PREFERRED_LANGUAGE,

@@ -315,7 +315,8 @@ TEST(ProjectTest, RequestReturnedOnlyWhenNamed) {
       }
     }
   }
-  const char* user = R"({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+  const char* user =
+      R"({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
     "id": "u-1", "userName": "ada", "title": "Countess",
     "name": {"givenName": "Ada", "middleName": "King"}})";
   value json = Projected("", "", user, schema);

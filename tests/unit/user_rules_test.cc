@@ -75,8 +75,8 @@ TEST(UserRulesTest, PhonesMustBeE164AndMobilesMobile) {
 }
 
 TEST(UserRulesTest, LanguageOutsideTheListBecomesTheDefault) {
-  pb::Tenant t = WithPolicies({{"languages", "de, en,fr"},
-                               {"default_language", "de"}});
+  pb::Tenant t =
+      WithPolicies({{"languages", "de, en,fr"}, {"default_language", "de"}});
   pb::User u;
   u.set_preferred_language("EN");
   ASSERT_TRUE(ApplyTenantRules(t, &u).ok());

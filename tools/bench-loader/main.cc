@@ -29,7 +29,7 @@ namespace {
 
 namespace pb = scim::identity::v1;
 
-const char* const kFirst[] = {"Anna", "Bo",   "Carla",  "Dev",
+const char* const kFirst[] = {"Anna", "Bo",     "Carla", "Dev",
                               "Emil", "Fatima", "Goran", "Hana"};
 const char* const kLast[] = {"Andersson", "Berg",    "Costa", "Dahl",
                              "Ekström",   "Fischer", "Gupta", "Holm"};
@@ -91,7 +91,8 @@ int main(int argc, char** argv) {
   std::string address = Flag(argc, argv, "identity", "127.0.0.1:50051");
   std::string token = Flag(argc, argv, "token", "");
   long users = std::atol(Flag(argc, argv, "users", "0").c_str());
-  int threads = std::max(1, std::atoi(Flag(argc, argv, "threads", "8").c_str()));
+  int threads =
+      std::max(1, std::atoi(Flag(argc, argv, "threads", "8").c_str()));
   std::string out = Flag(argc, argv, "out", "");
   if (token.empty() || users <= 0) {
     std::cerr << "usage: bench-loader --identity HOST:PORT --token TOKEN "
@@ -114,13 +115,15 @@ int main(int argc, char** argv) {
   std::string tenant_id;
   {
     grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(10));
     pb::AuthenticateRequest request;
     request.set_secret(token);
     pb::AuthenticateResponse response;
     grpc::Status s = tenants->Authenticate(&ctx, request, &response);
     if (!s.ok()) {
-      std::cerr << "bench-loader: authenticate: " << s.error_message() << std::endl;
+      std::cerr << "bench-loader: authenticate: " << s.error_message()
+                << std::endl;
       return 1;
     }
     tenant_id = response.tenant().id();
@@ -186,8 +189,8 @@ int main(int argc, char** argv) {
     for (const auto& [n, id] : all) f << n << ' ' << id << '\n';
   }
   if (failed > 0) {
-    std::cerr << "bench-loader: " << failed << " creates failed; first: "
-              << first_error << std::endl;
+    std::cerr << "bench-loader: " << failed
+              << " creates failed; first: " << first_error << std::endl;
     return 1;
   }
   return 0;

@@ -92,7 +92,8 @@ Args Parse(int argc, char** argv) {
 
 std::string DefaultAddress(const char* env, int port) {
   const char* p = std::getenv(env);
-  return "127.0.0.1:" + std::string(p != nullptr && *p ? p : std::to_string(port));
+  return "127.0.0.1:" +
+         std::string(p != nullptr && *p ? p : std::to_string(port));
 }
 
 // Runs one RPC with a deadline; on failure prints a one-line reason.
@@ -199,8 +200,9 @@ int Token(const Args& a, idpb::TenantService::Stub& stub) {
     }
     return 0;
   }
-  return Usage("token takes: issue|rotate TENANT | revoke TENANT TOKEN_ID | "
-               "list TENANT");
+  return Usage(
+      "token takes: issue|rotate TENANT | revoke TENANT TOKEN_ID | "
+      "list TENANT");
 }
 
 int Policy(const Args& a, idpb::TenantService::Stub& stub) {
@@ -276,8 +278,9 @@ int Field(const Args& a, idpb::TenantService::Stub& stub) {
     PrintFields(resp);
     return 0;
   }
-  return Usage("field takes: add TENANT FIELD_ID --type T [--required] | "
-               "list TENANT | remove TENANT FIELD_ID");
+  return Usage(
+      "field takes: add TENANT FIELD_ID --type T [--required] | "
+      "list TENANT | remove TENANT FIELD_ID");
 }
 
 int Mapping(const Args& a, idpb::TenantService::Stub& stub) {
@@ -288,9 +291,8 @@ int Mapping(const Args& a, idpb::TenantService::Stub& stub) {
     req.set_tenant(w[2]);
     req.set_attribute(w[3]);
     req.set_target(w[4]);
-    if (!Call([&](auto* c, auto* r) {
-          return stub.SetAttributeMapping(c, req, r);
-        },
+    if (!Call([&](auto* c,
+                  auto* r) { return stub.SetAttributeMapping(c, req, r); },
               &resp)) {
       return 1;
     }
@@ -367,7 +369,7 @@ std::string RulesText(
            " " +
            (r.operator_() == idpb::LocationRule::EQUALS     ? "equals"
             : r.operator_() == idpb::LocationRule::CONTAINS ? "contains"
-                                                             : "not-contains") +
+                                                            : "not-contains") +
            " " + r.value();
   }
   return out;
@@ -424,9 +426,10 @@ int Location(const Args& a, idpb::TenantService::Stub& stub) {
               << std::endl;
     return 0;
   } else {
-    return Usage("location takes: add TENANT NAME [--match all|any] "
-                 "[--rules RULES] [--home-match all|any] [--home-rules RULES] "
-                 "| list TENANT | remove TENANT NAME | status TENANT");
+    return Usage(
+        "location takes: add TENANT NAME [--match all|any] "
+        "[--rules RULES] [--home-match all|any] [--home-rules RULES] "
+        "| list TENANT | remove TENANT NAME | status TENANT");
   }
   for (const auto& l : resp.locations()) {
     std::cout << l.name() << "\t" << RulesText(l.rules(), l.match_all())
@@ -499,11 +502,11 @@ void PrintEvent(const auditpb::Event& e) {
     std::map<std::string, std::string> values(e.changed_values().begin(),
                                               e.changed_values().end());
     std::cout << " values={"
-              << absl::StrJoin(values, ",", absl::PairFormatter("="))
-              << "}";
+              << absl::StrJoin(values, ",", absl::PairFormatter("=")) << "}";
   }
   if (!e.actor().empty()) std::cout << " actor=" << e.actor();
-  if (!e.client_address().empty()) std::cout << " client=" << e.client_address();
+  if (!e.client_address().empty())
+    std::cout << " client=" << e.client_address();
   if (!e.request_id().empty()) std::cout << " request=" << e.request_id();
   if (e.http_status() != 0) std::cout << " http=" << e.http_status();
   if (!e.scim_type().empty()) std::cout << " scimType=" << e.scim_type();
@@ -543,8 +546,8 @@ int Audit(const Args& a, idpb::TenantService::Stub& tenants,
       return Usage("--" + std::string(name) + ": " +
                    std::string(t.status().message()));
     }
-    *(std::string(name) == "since" ? req.mutable_since() : req.mutable_until()) =
-        *t;
+    *(std::string(name) == "since" ? req.mutable_since()
+                                   : req.mutable_until()) = *t;
   }
   int limit = 100;
   if (auto* v = flag("limit")) {
