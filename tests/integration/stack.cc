@@ -38,10 +38,6 @@ std::string Bin(const std::string& name) {
   return std::string(SCIM_BIN_DIR) + "/" + name;
 }
 
-}  // namespace
-
-namespace {
-
 // Ports below the kernel's ephemeral range, so an outgoing connection's
 // source port can never take one between FreePort() and the server's bind.
 std::pair<int, int> PortRange() {

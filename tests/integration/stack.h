@@ -57,13 +57,11 @@ HttpResult HttpTo(int port, const std::string& method, const std::string& path,
 // Polls `ready` until it holds or `limit` passes; the pause only spaces the
 // polls, the deadline bounds the wait.
 template <typename F>
-bool Eventually(
-    F ready, std::chrono::seconds limit,
-    std::chrono::milliseconds pause = std::chrono::milliseconds(20)) {
+bool Eventually(F ready, std::chrono::seconds limit) {
   auto end = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < end) {
     if (ready()) return true;
-    std::this_thread::sleep_for(pause);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return ready();
 }
